@@ -1,0 +1,1 @@
+"""The agency, its units and positions (who is who in the QMS)."""

@@ -1,0 +1,167 @@
+"""Roles, permissions and the object-level predicates for segregation of duties.
+
+The role → permission table lives here and only here. Views check it with
+``require_permission``, services re-check it, templates call ``has_permission``
+and the same predicates to show or hide buttons. Pure Python: no app needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ISO_SECRETARY = "iso_secretary"
+    DIRECTOR = "director"
+    UNIT_HEAD = "unit_head"
+    SPECIALIST = "specialist"
+    ONE_STOP_OFFICER = "one_stop_officer"
+    INTERNAL_AUDITOR = "internal_auditor"
+    EXTERNAL_AUDITOR = "external_auditor"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.ISO_SECRETARY: _l("ISO secretary"),
+    Role.DIRECTOR: _l("Director (approver)"),
+    Role.UNIT_HEAD: _l("Unit head"),
+    Role.SPECIALIST: _l("Specialist"),
+    Role.ONE_STOP_OFFICER: _l("One-stop officer"),
+    Role.INTERNAL_AUDITOR: _l("Internal auditor"),
+    Role.EXTERNAL_AUDITOR: _l("External auditor (read-only)"),
+}
+
+
+class Permission(StrEnum):
+    ORG_VIEW = "org.view"
+    ORG_MANAGE = "org.manage"
+    USERS_MANAGE = "users.manage"
+    DELEGATIONS_MANAGE = "delegations.manage"
+    AUDIT_LOG_VIEW = "audit_log.view"
+
+
+PERMISSION_LABELS = {
+    Permission.ORG_VIEW: _l("View the organisation and its people"),
+    Permission.ORG_MANAGE: _l("Manage the agency, units and positions"),
+    Permission.USERS_MANAGE: _l("Manage users, roles and passwords"),
+    Permission.DELEGATIONS_MANAGE: _l("Manage signing delegations"),
+    Permission.AUDIT_LOG_VIEW: _l("View and export the audit log"),
+}
+
+_EVERYONE = {Permission.ORG_VIEW}
+_READ_EVIDENCE = {Permission.AUDIT_LOG_VIEW}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(
+        _EVERYONE
+        | _READ_EVIDENCE
+        | {Permission.ORG_MANAGE, Permission.USERS_MANAGE, Permission.DELEGATIONS_MANAGE}
+    ),
+    Role.ISO_SECRETARY: frozenset(_EVERYONE | _READ_EVIDENCE),
+    Role.DIRECTOR: frozenset(_EVERYONE | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE}),
+    Role.UNIT_HEAD: frozenset(_EVERYONE),
+    Role.SPECIALIST: frozenset(_EVERYONE),
+    Role.ONE_STOP_OFFICER: frozenset(_EVERYONE),
+    Role.INTERNAL_AUDITOR: frozenset(_EVERYONE | _READ_EVIDENCE),
+    Role.EXTERNAL_AUDITOR: frozenset(_EVERYONE | _READ_EVIDENCE),
+}
+
+#: Roles whose holders may only read, whatever else the table says.
+READ_ONLY_ROLES = frozenset({Role.EXTERNAL_AUDITOR})
+
+
+def permissions_of(roles) -> frozenset[Permission]:
+    """The union of the permissions granted by *roles*."""
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[Role(role)]
+    return frozenset(granted)
+
+
+def has_permission(user, permission: Permission) -> bool:
+    """True when *user* is signed in, active and one of their roles grants *permission*."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return permission in permissions_of(user.role_set)
+
+
+# Object-level predicates -----------------------------------------------------------------------
+
+
+def can_sign_as_director(user, on: date) -> bool:
+    """A director signs in their own name; a deputy signs "KT. Giám đốc" on a delegated date."""
+    if Role.DIRECTOR in user.role_set:
+        return True
+    return any(d.covers(on) and d.deputy_id == user.id for d in user.delegations_received)
+
+
+def can_change_roles(actor, target, new_roles) -> bool:
+    """An administrator manages roles, but cannot take the administrator role from themselves."""
+    if not has_permission(actor, Permission.USERS_MANAGE):
+        return False
+    return not (actor.id == target.id and Role.ADMIN not in set(new_roles))
+
+
+def can_deactivate(actor, target) -> bool:
+    """Administrators deactivate accounts, never their own (that would lock the agency out)."""
+    return has_permission(actor, Permission.USERS_MANAGE) and actor.id != target.id
+
+
+def can_manage_delegation(actor, director) -> bool:
+    """An administrator records any delegation; a director records only their own."""
+    if has_permission(actor, Permission.USERS_MANAGE):
+        return True
+    return has_permission(actor, Permission.DELEGATIONS_MANAGE) and actor.id == director.id
+
+
+# View decorators ---------------------------------------------------------------------------------
+
+
+def public(view):
+    """Mark a view as reachable without signing in (login page, health check)."""
+    view.is_public = True
+    return view
+
+
+def require_permission(permission: Permission):
+    """Refuse with 403 unless the signed-in user holds *permission* (sign-in is enforced globally)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not has_permission(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator
+
+
+class _SystemActor:
+    """The actor of CLI commands and scheduled jobs: an administrator that is nobody in particular."""
+
+    id = None
+    username = "system"
+    full_name = "system"
+    is_authenticated = True
+    role_set = frozenset({Role.ADMIN})
+    delegations_received = ()
+
+    def has_role(self, role) -> bool:
+        return role in self.role_set
+
+
+SYSTEM_ACTOR = _SystemActor()

@@ -1,0 +1,1 @@
+"""People of the agency: accounts, roles and signing delegations."""
