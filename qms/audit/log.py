@@ -172,7 +172,7 @@ def record(session: Session, action: str, obj=None, *, object_type: str = "", ob
     """Write an explicit entry (login, lock, role change, export...) in *session*'s transaction."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
-        object_id = object_id if object_id is not None else inspect(obj).identity[0]
+        object_id = object_id if object_id is not None else _pk(obj)
     _append(session.connection(), action=action, object_type=object_type, object_id=object_id,
             summary=summary, before=before, after=after, actor=actor)
 
@@ -236,10 +236,10 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def _pk(obj) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
-        return ""
-    return ":".join(str(part) for part in identity)
+    # The identity key of a new object is set only after the flush; the mapped columns already hold it.
+    state = inspect(obj)
+    key = state.mapper.primary_key_from_instance(obj)
+    return ":".join("" if part is None else str(part) for part in key)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
