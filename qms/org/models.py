@@ -31,6 +31,9 @@ class Agency(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class UnitKind(StrEnum):
     LEADERSHIP = "leadership"

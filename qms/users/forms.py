@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from qms.forms import VNDateField
 from qms.permissions import Role
 
 
@@ -22,7 +23,7 @@ class UserForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int, choices=[])
     position_id = SelectField(_l("Position"), coerce=int, choices=[])
     roles = MultiCheckboxField(_l("Roles"), choices=[])
-    expires_on = DateField(_l("Account expires on"), validators=[Optional()],
+    expires_on = VNDateField(_l("Account expires on"), validators=[Optional()],
                            description=_l("Required for external auditors; the account cannot sign in after it."))
 
     def fill_choices(self, units, positions):
@@ -43,7 +44,7 @@ class DeactivateForm(FlaskForm):
 class DelegationForm(FlaskForm):
     director_id = SelectField(_l("Director"), coerce=int, choices=[])
     deputy_id = SelectField(_l("Deputy who signs \"KT. Giám đốc\""), coerce=int, choices=[])
-    starts_on = DateField(_l("From"), validators=[DataRequired()])
-    ends_on = DateField(_l("To (inclusive)"), validators=[DataRequired()])
+    starts_on = VNDateField(_l("From"), validators=[DataRequired()])
+    ends_on = VNDateField(_l("To (inclusive)"), validators=[DataRequired()])
     decision_ref = StringField(_l("Delegation decision (number, date)"), validators=[Length(max=120)])
     scope = TextAreaField(_l("Scope"), validators=[Length(max=300)])

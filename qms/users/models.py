@@ -109,6 +109,9 @@ class UserRole(db.Model):
 
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
+    def __str__(self) -> str:
+        return self.role.label
+
 
 class Delegation(db.Model):
     """The director delegates signing to a deputy for a period (the deputy signs "KT. Giám đốc")."""
@@ -138,6 +141,10 @@ class Delegation(db.Model):
             "(revoked_at IS NULL) = (revoked_by_id IS NULL)", name="revocation_complete"
         ),
     )
+
+    def __str__(self) -> str:
+        # Column values only: this is also the audit summary, written while the session flushes.
+        return f"users#{self.director_id} → users#{self.deputy_id} ({self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y})"
 
     def covers(self, on: date) -> bool:
         return self.revoked_at is None and self.starts_on <= on <= self.ends_on
