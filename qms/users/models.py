@@ -23,7 +23,7 @@ class User(db.Model):
     #: Never copied into the audit log, not even hashed.
     __audit_exclude__ = frozenset({"password_hash", "search_key"})
     #: Changes to these alone are covered by explicit auth.* entries (login, failed login, lock, unlock).
-    __audit_noise__ = frozenset({"last_login_at", "failed_login_count", "locked_until", "session_version"})
+    __audit_noise__ = frozenset({"last_login_at", "failed_login_count", "locked_until", "session_version", "locale"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
