@@ -56,7 +56,7 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from qms import database
+    from qms import database, models  # noqa: F401 - every model registered before the first query
     from qms.audit.log import install_listeners
 
     database.configure_engine_options(app)
