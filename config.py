@@ -50,8 +50,24 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a wall-clock limit
 
-    # Uploads (documents issue): refused above this size without reading the body.
+    # Uploads: refused above this size without reading the body; stored under their SHA-256.
     MAX_UPLOAD_MB = 50
+    FILE_STORE = str(INSTANCE_DIR / "files")
+
+    # Controlled documents.
+    DOCUMENT_REVIEW_MONTHS = 12  # default periodic review interval
+    ACKNOWLEDGE_WORKING_DAYS = 5  # time to "read and confirm" an effective revision
+    EXTERNAL_UPDATE_MONTHS = 3  # QĐ 19/2014 Art. 4.4a: legal changes enter the QMS within three months
+
+    # Notifications by e-mail (off unless SMTP_HOST is set).
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = True
+    MAIL_FROM = "qms@localhost"
+    # Scheduler: jobs run at this local time each day.
+    SCHEDULER_DAILY_AT = "06:30"
 
     PAGE_SIZE = 25
     # Argon2id cost; tests lower it to stay fast.
@@ -70,6 +86,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     DATABASE_URL = "sqlite://"
+    FILE_STORE = ""  # tests give each app its own temporary folder
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8192
     ARGON2_PARALLELISM = 1

@@ -49,6 +49,20 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     DELEGATIONS_MANAGE = "delegations.manage"
     AUDIT_LOG_VIEW = "audit_log.view"
+    # Controlled documents (clause 4.2.3)
+    DOCUMENTS_VIEW = "documents.view"
+    DOCUMENTS_VIEW_OBSOLETE = "documents.view_obsolete"
+    DOCUMENTS_DRAFT = "documents.draft"
+    DOCUMENTS_REVIEW = "documents.review"
+    DOCUMENTS_APPROVE = "documents.approve"
+    DOCUMENTS_MANAGE = "documents.manage"
+    CHANGE_REQUESTS_CREATE = "change_requests.create"
+    EXTERNAL_DOCS_VIEW = "external_docs.view"
+    EXTERNAL_DOCS_MANAGE = "external_docs.manage"
+    # Quality records (clause 4.2.4)
+    RECORDS_VIEW = "records.view"
+    RECORDS_FILE = "records.file"
+    RECORDS_MANAGE = "records.manage"
 
 
 PERMISSION_LABELS = {
@@ -57,23 +71,46 @@ PERMISSION_LABELS = {
     Permission.USERS_MANAGE: _l("Manage users, roles and passwords"),
     Permission.DELEGATIONS_MANAGE: _l("Manage signing delegations"),
     Permission.AUDIT_LOG_VIEW: _l("View and export the audit log"),
+    Permission.DOCUMENTS_VIEW: _l("Read the documents in force"),
+    Permission.DOCUMENTS_VIEW_OBSOLETE: _l("Read obsolete revisions"),
+    Permission.DOCUMENTS_DRAFT: _l("Draft documents and revisions"),
+    Permission.DOCUMENTS_REVIEW: _l("Review revisions"),
+    Permission.DOCUMENTS_APPROVE: _l("Approve revisions"),
+    Permission.DOCUMENTS_MANAGE: _l("Keep the master list: codes, distribution, withdrawal, change requests"),
+    Permission.CHANGE_REQUESTS_CREATE: _l("Ask for a document change"),
+    Permission.EXTERNAL_DOCS_VIEW: _l("Read the register of external documents"),
+    Permission.EXTERNAL_DOCS_MANAGE: _l("Keep the register of external documents"),
+    Permission.RECORDS_VIEW: _l("Read quality records"),
+    Permission.RECORDS_FILE: _l("File quality records"),
+    Permission.RECORDS_MANAGE: _l("Keep record categories and dispose of records"),
 }
 
-_EVERYONE = {Permission.ORG_VIEW}
-_READ_EVIDENCE = {Permission.AUDIT_LOG_VIEW}
+_EVERYONE = {Permission.ORG_VIEW, Permission.DOCUMENTS_VIEW, Permission.EXTERNAL_DOCS_VIEW, Permission.RECORDS_VIEW}
+_STAFF = _EVERYONE | {Permission.CHANGE_REQUESTS_CREATE}
+_READ_EVIDENCE = {Permission.AUDIT_LOG_VIEW, Permission.DOCUMENTS_VIEW_OBSOLETE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
-        _EVERYONE
-        | _READ_EVIDENCE
-        | {Permission.ORG_MANAGE, Permission.USERS_MANAGE, Permission.DELEGATIONS_MANAGE}
+        _STAFF
+        | {Permission.AUDIT_LOG_VIEW, Permission.ORG_MANAGE, Permission.USERS_MANAGE, Permission.DELEGATIONS_MANAGE}
     ),
-    Role.ISO_SECRETARY: frozenset(_EVERYONE | _READ_EVIDENCE),
-    Role.DIRECTOR: frozenset(_EVERYONE | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE}),
-    Role.UNIT_HEAD: frozenset(_EVERYONE),
-    Role.SPECIALIST: frozenset(_EVERYONE),
-    Role.ONE_STOP_OFFICER: frozenset(_EVERYONE),
-    Role.INTERNAL_AUDITOR: frozenset(_EVERYONE | _READ_EVIDENCE),
+    Role.ISO_SECRETARY: frozenset(
+        _STAFF
+        | _READ_EVIDENCE
+        | {Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW, Permission.DOCUMENTS_MANAGE,
+           Permission.EXTERNAL_DOCS_MANAGE, Permission.RECORDS_FILE, Permission.RECORDS_MANAGE}
+    ),
+    Role.DIRECTOR: frozenset(
+        _STAFF | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE, Permission.DOCUMENTS_APPROVE,
+                                   Permission.DOCUMENTS_REVIEW}
+    ),
+    Role.UNIT_HEAD: frozenset(
+        _STAFF | {Permission.DOCUMENTS_VIEW_OBSOLETE, Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW,
+                  Permission.RECORDS_FILE}
+    ),
+    Role.SPECIALIST: frozenset(_STAFF | {Permission.DOCUMENTS_DRAFT, Permission.RECORDS_FILE}),
+    Role.ONE_STOP_OFFICER: frozenset(_STAFF | {Permission.RECORDS_FILE}),
+    Role.INTERNAL_AUDITOR: frozenset(_STAFF | _READ_EVIDENCE),
     Role.EXTERNAL_AUDITOR: frozenset(_EVERYONE | _READ_EVIDENCE),
 }
 

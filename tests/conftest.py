@@ -55,9 +55,10 @@ def _empty_database() -> None:
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     """The application on the test database; every table is emptied after the test."""
-    app = create_app("testing", DATABASE_URL=database_url, SERVER_NAME="localhost")
+    app = create_app("testing", DATABASE_URL=database_url, SERVER_NAME="localhost",
+                     FILE_STORE=str(tmp_path / "files"))
     yield app
     with app.app_context():
         db.session.rollback()
