@@ -230,12 +230,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_revisions_document_id_documents')),
     sa.ForeignKeyConstraint(['drafted_by_id'], ['users.id'], name=op.f('fk_revisions_drafted_by_id_users')),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_revisions_reviewed_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_revisions')),
-    sa.UniqueConstraint('document_id', 'issue_no', 'revision_no', name=op.f('uq_revisions_document_id_issue_no_revision_no'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revisions'))
     )
     with op.batch_alter_table('revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_revisions_document_id'), ['document_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_revisions_state'), ['state'], unique=False)
+        batch_op.create_index('uq_revisions_numbering', ['document_id', 'issue_no', 'revision_no'], unique=True, sqlite_where=sa.text("state <> 'cancelled'"), postgresql_where=sa.text("state <> 'cancelled'"))
         batch_op.create_index('uq_revisions_one_effective_per_document', ['document_id'], unique=True, sqlite_where=sa.text("state = 'effective'"), postgresql_where=sa.text("state = 'effective'"))
 
     op.create_table('acknowledgements',
@@ -482,6 +482,7 @@ def downgrade():
 
     op.drop_table('acknowledgements')
     with op.batch_alter_table('revisions', schema=None) as batch_op:
+        batch_op.drop_index('uq_revisions_numbering', sqlite_where=sa.text("state <> 'cancelled'"), postgresql_where=sa.text("state <> 'cancelled'"))
         batch_op.drop_index('uq_revisions_one_effective_per_document', sqlite_where=sa.text("state = 'effective'"), postgresql_where=sa.text("state = 'effective'"))
         batch_op.drop_index(batch_op.f('ix_revisions_state'))
         batch_op.drop_index(batch_op.f('ix_revisions_document_id'))

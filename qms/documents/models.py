@@ -233,7 +233,9 @@ class Revision(db.Model):
     approved_by = relationship("User", foreign_keys=[approved_by_id], lazy="joined")
 
     __table_args__ = (
-        UniqueConstraint("document_id", "issue_no", "revision_no"),
+        # A number is taken once; a cancelled draft gives its number back.
+        Index("uq_revisions_numbering", "document_id", "issue_no", "revision_no", unique=True,
+              sqlite_where=text("state <> 'cancelled'"), postgresql_where=text("state <> 'cancelled'")),
         # Exactly one effective revision per document: enforced by the database.
         Index("uq_revisions_one_effective_per_document", "document_id", unique=True,
               sqlite_where=text("state = 'effective'"), postgresql_where=text("state = 'effective'")),
