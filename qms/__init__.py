@@ -65,6 +65,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     install_listeners()
+    from qms.documents import guards
+
+    guards.install()
     database.install_sqlite_pragmas(app)
 
 

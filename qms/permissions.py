@@ -202,3 +202,60 @@ class _SystemActor:
 
 
 SYSTEM_ACTOR = _SystemActor()
+
+
+# Controlled documents: object-level predicates (segregation of duties) ------------------------------
+
+
+def can_edit_revision(user, revision) -> bool:
+    """A draft is edited by its drafter, or by the ISO secretary who keeps the master list."""
+    if revision.state != "draft" or not has_permission(user, Permission.DOCUMENTS_DRAFT):
+        return False
+    return revision.drafted_by_id == user.id or has_permission(user, Permission.DOCUMENTS_MANAGE)
+
+
+def can_review_revision(user, revision) -> bool:
+    """A reviewer holds the review permission and is not the drafter."""
+    return (revision.state == "submitted" and has_permission(user, Permission.DOCUMENTS_REVIEW)
+            and user.id != revision.drafted_by_id)
+
+
+def can_approve_revision(user, revision, on: date) -> bool:
+    """Only a director, or a deputy holding a delegation on that date, approves; never the drafter
+    nor the reviewer: the responsibility block carries three different people."""
+    return (revision.state == "reviewed" and user.id not in (revision.drafted_by_id, revision.reviewed_by_id)
+            and can_sign_as_director(user, on))
+
+
+def can_return_revision(user, revision, on: date) -> bool:
+    """Whoever may review (when submitted) or approve (when reviewed) may send it back with comments."""
+    if revision.state == "submitted":
+        return can_review_revision(user, revision)
+    if revision.state == "reviewed":
+        return can_approve_revision(user, revision, on)
+    return False
+
+
+def can_cancel_revision(user, revision) -> bool:
+    return revision.state in ("draft", "submitted", "reviewed") and (
+        revision.drafted_by_id == user.id or has_permission(user, Permission.DOCUMENTS_MANAGE))
+
+
+def can_manage_documents(user) -> bool:
+    return has_permission(user, Permission.DOCUMENTS_MANAGE)
+
+
+def can_read_revision(user, revision, on: date) -> bool:
+    """Obsolete and unfinished revisions are shown only to those allowed; the effective one to all staff."""
+    if not has_permission(user, Permission.DOCUMENTS_VIEW):
+        return False
+    if revision.state == "effective":
+        return True
+    if revision.state in ("superseded", "withdrawn"):
+        return has_permission(user, Permission.DOCUMENTS_VIEW_OBSOLETE)
+    # drafts, in review, approved, cancelled: the people in the workflow and the document keepers
+    return (user.id in (revision.drafted_by_id, revision.reviewed_by_id, revision.approved_by_id)
+            or has_permission(user, Permission.DOCUMENTS_REVIEW)
+            or has_permission(user, Permission.DOCUMENTS_MANAGE)
+            or has_permission(user, Permission.DOCUMENTS_APPROVE)
+            or can_sign_as_director(user, on))

@@ -61,3 +61,24 @@ def parse_local_date(text: str) -> date:
 def local_midnight_utc(day: date) -> datetime:
     """The UTC instant at which *day* begins in the agency's time zone."""
     return datetime(day.year, day.month, day.day, tzinfo=agency_zone()).astimezone(timezone.utc)
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar-month arithmetic with the day clamped: 30/11 + 3 months = 29/02 (or 28/02)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_weekdays(day: date, count: int) -> date:
+    """*count* Monday-to-Friday days after *day* (holidays are the working calendar's business)."""
+    from datetime import timedelta
+
+    current = day
+    while count > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            count -= 1
+    return current

@@ -224,9 +224,10 @@ class Revision(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="revisions", lazy="joined")
-    sections: Mapped[list[RevisionSection]] = relationship(order_by="RevisionSection.position",
+    sections: Mapped[list[RevisionSection]] = relationship(back_populates="revision",
+                                                           order_by="RevisionSection.position",
                                                            cascade="all, delete-orphan", lazy="selectin")
-    files: Mapped[list[RevisionFile]] = relationship(order_by="RevisionFile.position",
+    files: Mapped[list[RevisionFile]] = relationship(back_populates="revision", order_by="RevisionFile.position",
                                                      cascade="all, delete-orphan", lazy="selectin")
     drafted_by = relationship("User", foreign_keys=[drafted_by_id], lazy="joined")
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id], lazy="joined")
@@ -292,6 +293,8 @@ class RevisionSection(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body_html: Mapped[str] = mapped_column(Text, default="")
 
+    revision: Mapped[Revision] = relationship(back_populates="sections")
+
     __table_args__ = (UniqueConstraint("revision_id", "position"),)
 
     def __str__(self) -> str:
@@ -313,6 +316,7 @@ class RevisionFile(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     file = relationship("StoredFile", lazy="joined")
+    revision: Mapped[Revision] = relationship(back_populates="files")
 
     def __str__(self) -> str:
         return self.filename
