@@ -39,7 +39,7 @@ update() {
     local lang
     for lang in "${LOCALES[@]}"; do
         if [[ -f "$TRANSLATIONS/$lang/LC_MESSAGES/messages.po" ]]; then
-            "$PYBABEL" update -i "$POT" -d "$TRANSLATIONS" -l "$lang" --no-wrap --ignore-obsolete
+            "$PYBABEL" update -i "$POT" -d "$TRANSLATIONS" -l "$lang" --no-wrap --ignore-obsolete --no-fuzzy-matching
         else
             "$PYBABEL" init -i "$POT" -d "$TRANSLATIONS" -l "$lang" --no-wrap
         fi
