@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from qms.extensions import db
+from qms.external_docs.models import ExternalDocument, ExternalKind
+from qms.notifications.models import Notification
 from qms.org.models import Position, Unit
 from qms.permissions import Role
+from qms.records.models import QualityRecord, RecordCategory
 from qms.users.models import Delegation
 
 PUBLIC = "public"
@@ -21,6 +24,13 @@ EVIDENCE_READERS = frozenset({Role.ADMIN, Role.ISO_SECRETARY, Role.DIRECTOR, Rol
                               Role.EXTERNAL_AUDITOR})
 ADMIN = frozenset({Role.ADMIN})
 DELEGATORS = frozenset({Role.ADMIN, Role.DIRECTOR})
+WRITERS = SIGNED_IN - {Role.EXTERNAL_AUDITOR}  # every POST of a read-only account is refused
+DRAFTERS = frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.SPECIALIST})
+REVIEWERS = frozenset({Role.ISO_SECRETARY, Role.DIRECTOR, Role.UNIT_HEAD})
+ISO_SECRETARY = frozenset({Role.ISO_SECRETARY})
+NOBODY = frozenset()
+RECORD_FILERS = frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.SPECIALIST, Role.ONE_STOP_OFFICER})
+RECORD_KEEPERS = frozenset({Role.ISO_SECRETARY})
 
 EXPECTED = {
     "static": PUBLIC,
@@ -52,6 +62,48 @@ EXPECTED = {
     "audit.index": EVIDENCE_READERS,
     "audit.export": EVIDENCE_READERS,
     "audit.verify": EVIDENCE_READERS - {Role.EXTERNAL_AUDITOR},  # a POST: read-only accounts never post
+    # Controlled documents. The walk's revision is in force: everyone reads it, nobody edits it.
+    "documents.index": SIGNED_IN,
+    "documents.export_master_list": SIGNED_IN,
+    "documents.tasks": SIGNED_IN,
+    "documents.detail": SIGNED_IN,
+    "documents.revision": SIGNED_IN,
+    "documents.compare": SIGNED_IN,
+    "documents.export_docx": SIGNED_IN,
+    "documents.new": DRAFTERS,
+    "documents.edit_revision": NOBODY,
+    "documents.open_revision": DRAFTERS,
+    "documents.submit": DRAFTERS,
+    "documents.cancel": DRAFTERS,
+    "documents.review": REVIEWERS,
+    "documents.approve": WRITERS,  # a deputy under delegation holds no role permission: checked per object
+    "documents.return_to_drafter": WRITERS,
+    "documents.acknowledge": WRITERS,
+    "documents.make_effective": ISO_SECRETARY,
+    "documents.settings": ISO_SECRETARY,
+    "documents.withdraw": ISO_SECRETARY,
+    "external_docs.index": SIGNED_IN,
+    "external_docs.export": SIGNED_IN,
+    "external_docs.detail": SIGNED_IN,
+    "external_docs.flags": SIGNED_IN,
+    "external_docs.new": frozenset({Role.ISO_SECRETARY}),
+    "external_docs.edit": frozenset({Role.ISO_SECRETARY}),
+    "external_docs.record_relation": frozenset({Role.ISO_SECRETARY}),
+    "records.index": SIGNED_IN,
+    "records.export": SIGNED_IN,
+    "records.detail": SIGNED_IN,
+    "records.download": SIGNED_IN,  # no file on the test record: 404, not 403
+    "records.categories": SIGNED_IN,
+    "records.export_categories": SIGNED_IN,
+    "records.new": RECORD_FILERS,
+    "records.new_category": RECORD_KEEPERS,
+    "records.edit_category": RECORD_KEEPERS,
+    "records.retention_ended": RECORD_KEEPERS,
+    "records.dispose": RECORD_KEEPERS,
+    "records.dispose_many": RECORD_KEEPERS,
+    "notifications.index": SIGNED_IN,
+    "notifications.mark_read": SIGNED_IN - {Role.EXTERNAL_AUDITOR},  # someone else's: 404, not 403
+    "notifications.mark_all_read": SIGNED_IN - {Role.EXTERNAL_AUDITOR},
 }
 
 
@@ -77,9 +129,46 @@ def objects(app, make_user):
         delegation = Delegation(director_id=director, deputy_id=deputy, starts_on=date.today(),
                                 ends_on=date.today() + timedelta(days=3))
         db.session.add(delegation)
+        external = ExternalDocument(number="61/2018/NĐ-CP", kind=ExternalKind.DECREE, issuer="Chính phủ",
+                                    title="Về thực hiện cơ chế một cửa, một cửa liên thông")
+        db.session.add(external)
+        category = RecordCategory(code="HS-T1", name="Hồ sơ chất lượng thử", retention_months=12)
+        record = QualityRecord(category=category, title="Biên bản thử", record_date=date.today())
+        db.session.add_all([category, record])
+        notification = Notification(user_id=target, kind="test", title="Thông báo thử", dedupe_key="access")
+        db.session.add(notification)
         db.session.commit()
-        return {"unit_id": unit.id, "position_id": position.id, "user_id": target,
-                "delegation_id": delegation.id}
+        records = {"category_id": category.id, "record_id": record.id}
+        document_id, revision_id = _effective_document(director)
+        records |= {"document_id": document_id, "revision_id": revision_id}
+        return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
+                          "delegation_id": delegation.id, "notification_id": notification.id,
+                          "external_document_id": external.id}
+
+
+def _effective_document(director_id):
+    """A procedure with one revision in force, signed by three people."""
+    from qms.audit import log as audit
+    from qms.documents import services
+    from qms.documents.defaults import ensure_document_types
+    from qms.documents.models import DocumentKind, DocumentType
+    from qms.users.models import User
+    from tests.conftest import DEMO_PASSWORD
+
+    with audit.acting_as(audit.Actor.system("test")):
+        ensure_document_types()
+        drafter = db.session.scalar(select(User).where(User.username == "target"))
+        reviewer = db.session.scalar(select(User).where(User.username == "phogiamdoc"))
+        director = db.session.get(User, director_id)
+        doc_type = db.session.scalar(select(DocumentType).where(DocumentType.kind == DocumentKind.PROCEDURE))
+        document = services.create_document({"type_id": doc_type.id, "title": "Quy trình thử"}, actor=drafter)
+        revision = document.latest_revision
+        services.update_draft(revision, {}, [{"title": "Mục đích", "body_html": "<p>Thử</p>"}], actor=drafter)
+        services.submit_revision(revision, actor=drafter, password=DEMO_PASSWORD)
+        services.review_revision(revision, actor=reviewer, password=DEMO_PASSWORD)
+        services.approve_revision(revision, actor=director, password=DEMO_PASSWORD)
+        db.session.commit()
+        return document.id, revision.id
 
 
 def _requests(app, objects):

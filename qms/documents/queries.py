@@ -1,0 +1,62 @@
+"""Read-side queries of document control: the master list with its filters, search and sorting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import aliased
+
+from qms.documents.models import Document, DocumentStatus, Revision, RevisionState
+from qms.text import like_pattern
+
+SORTS = {
+    "code": lambda eff: [Document.code],
+    "title": lambda eff: [Document.title],
+    "effective": lambda eff: [eff.effective_at.desc()],
+    "review": lambda eff: [Document.next_review_on],
+}
+
+
+@dataclass
+class MasterListFilters:
+    q: str = ""
+    type_id: int | None = None
+    unit_id: int | None = None
+    status: str = ""  # "" = in force (and drafts for those who draft); "withdrawn"; "all"
+    sort: str = "code"
+    can_see_drafts: bool = False
+
+    @classmethod
+    def from_args(cls, args, *, can_see_drafts: bool) -> MasterListFilters:
+        def number(key):
+            value = args.get(key, "")
+            return int(value) if value.isdigit() else None
+
+        sort = args.get("sort", "code")
+        return cls(q=args.get("q", "").strip(), type_id=number("type"), unit_id=number("unit"),
+                   status=args.get("status", ""), sort=sort if sort in SORTS else "code",
+                   can_see_drafts=can_see_drafts)
+
+
+def master_list(filters: MasterListFilters) -> Select:
+    """Documents with their effective revision; withdrawn ones only when asked (clause 4.2.3 g)."""
+    effective = aliased(Revision)
+    query = select(Document).outerjoin(
+        effective, and_(effective.document_id == Document.id, effective.state == RevisionState.EFFECTIVE))
+    if filters.status == "withdrawn":
+        query = query.where(Document.status == DocumentStatus.WITHDRAWN)
+    elif filters.status == "draft" and filters.can_see_drafts:
+        query = query.where(Document.status == DocumentStatus.DRAFT)
+    elif filters.status != "all":
+        shown = [DocumentStatus.EFFECTIVE] + ([DocumentStatus.DRAFT] if filters.can_see_drafts else [])
+        query = query.where(Document.status.in_(shown))
+    elif not filters.can_see_drafts:
+        query = query.where(Document.status != DocumentStatus.DRAFT)
+    if filters.type_id:
+        query = query.where(Document.type_id == filters.type_id)
+    if filters.unit_id:
+        query = query.where(Document.owner_unit_id == filters.unit_id)
+    if filters.q:
+        query = query.where(Document.search_key.like(like_pattern(filters.q), escape="\\"))
+    return query.order_by(*SORTS[filters.sort](effective), Document.code)
