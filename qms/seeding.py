@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from config import PROJECT_ROOT
+from qms.documents.defaults import ensure_document_types
+from qms.documents.seeding import load_documents_demo
 from qms.extensions import db
 from qms.org import services as org_services
 from qms.org.models import Position, Unit, UnitKind
@@ -88,16 +90,24 @@ def load_demo(directory: Path = DEMO_DIR) -> SeedReport:
     for values in data.get("delegations", []):
         director = db.session.scalar(select(User).where(User.username == values["director"]))
         deputy = db.session.scalar(select(User).where(User.username == values["deputy"]))
+        if "starts_on" in values:
+            starts, ends = date.fromisoformat(values["starts_on"]), date.fromisoformat(values["ends_on"])
+        else:
+            starts = today + timedelta(days=values.get("starts_in_days", 0))
+            ends = starts + timedelta(days=values["days"])
         exists = db.session.scalar(select(Delegation.id).where(Delegation.director_id == director.id,
-                                                                Delegation.deputy_id == deputy.id))
+                                                                Delegation.deputy_id == deputy.id,
+                                                                Delegation.starts_on == starts))
         if exists is not None:
             report.unchanged += 1
             continue
-        starts = today + timedelta(days=values.get("starts_in_days", 0))
-        user_services.create_delegation(director, deputy, starts, starts + timedelta(days=values["days"]),
-                                        actor=SYSTEM_ACTOR, scope=values.get("scope", ""),
-                                        decision_ref=values.get("decision_ref", ""))
+        user_services.create_delegation(director, deputy, starts, ends, actor=SYSTEM_ACTOR,
+                                        scope=values.get("scope", ""), decision_ref=values.get("decision_ref", ""))
         report.created += 1
+
+    report.created += ensure_document_types()
+    created, unchanged = load_documents_demo(data, password)
+    report.created, report.unchanged = report.created + created, report.unchanged + unchanged
     db.session.flush()
     return report
 

@@ -40,7 +40,7 @@ class MasterListFilters:
 
 
 def master_list(filters: MasterListFilters) -> Select:
-    """Documents with their effective revision; withdrawn ones only when asked (clause 4.2.3 g)."""
+    """Documents, joined to their effective revision for sorting; withdrawn ones only when asked (4.2.3 g)."""
     effective = aliased(Revision)
     query = select(Document).outerjoin(
         effective, and_(effective.document_id == Document.id, effective.state == RevisionState.EFFECTIVE))
@@ -60,3 +60,15 @@ def master_list(filters: MasterListFilters) -> Select:
     if filters.q:
         query = query.where(Document.search_key.like(like_pattern(filters.q), escape="\\"))
     return query.order_by(*SORTS[filters.sort](effective), Document.code)
+
+
+def effective_revisions(document_ids) -> dict[int, Revision]:
+    """The revision in force of each document, in one query (for a page of the master list)."""
+    from qms.extensions import db
+
+    ids = list(document_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Revision).where(Revision.document_id.in_(ids),
+                                                     Revision.state == RevisionState.EFFECTIVE))
+    return {revision.document_id: revision for revision in rows}

@@ -143,6 +143,7 @@ def create_document(values: dict, *, actor, now: datetime | None = None) -> Docu
                          for index, (key, section_title) in enumerate(default_sections(doc_type.kind))]
     db.session.add(revision)
     db.session.flush()
+    db.session.expire(document, ["revisions"])
     _event(revision, "create", None, RevisionState.DRAFT, actor, now=now)
     return document
 
@@ -169,6 +170,12 @@ def update_document(document: Document, values: dict, *, actor) -> Document:
 # Revisions ------------------------------------------------------------------------------------------
 
 
+def effective_revision_of(document: Document) -> Revision | None:
+    """The revision in force, read from the database (never from a cached collection)."""
+    return db.session.scalar(select(Revision).where(Revision.document_id == document.id,
+                                                    Revision.state == RevisionState.EFFECTIVE))
+
+
 def revision_in_progress(document: Document) -> Revision | None:
     return db.session.scalar(select(Revision).where(Revision.document_id == document.id,
                                                     Revision.state.in_(list(IN_PROGRESS))))
@@ -189,7 +196,7 @@ def open_revision(document: Document, change_kind: ChangeKind, *, actor, values:
     if current is not None:
         raise Conflict(_("Revision %(numbering)s of %(code)s is still in progress: finish or cancel it first.",
                          numbering=current.numbering, code=document.code))
-    base = document.effective_revision
+    base = effective_revision_of(document)
     if base is None:
         raise Conflict(_("%(code)s has no revision in force yet: finish its first issue.", code=document.code))
     if change_kind == ChangeKind.REISSUE:
@@ -210,6 +217,7 @@ def open_revision(document: Document, change_kind: ChangeKind, *, actor, values:
     revision.search_text = base.search_text
     db.session.add(revision)
     db.session.flush()
+    db.session.expire(document, ["revisions"])
     _copy_citations(base, revision)
     _event(revision, "create", None, RevisionState.DRAFT, actor, now=now,
            comment=f"{change_kind.label} ← {base.numbering}")
@@ -419,6 +427,7 @@ def make_effective(revision: Revision, *, actor, now: datetime | None = None) ->
     document.next_review_on = add_months(to_local(now).date(), document.review_interval_months)
     document.search_key = document_search_key(document, revision)
     db.session.flush()
+    db.session.expire(document, ["revisions"])
     _after_effective(document, revision, now)
 
 
@@ -459,7 +468,7 @@ def withdraw_document(document: Document, *, actor, reason: str, now: datetime |
     elif in_progress is not None:
         raise Conflict(_("Revision %(numbering)s is approved and waiting to take effect; it cannot be "
                          "withdrawn with the document.", numbering=in_progress.numbering))
-    effective = document.effective_revision
+    effective = effective_revision_of(document)
     if effective is not None:
         effective.ended_at = now
         _move(effective, Action.WITHDRAW, actor, comment=reason, now=now)

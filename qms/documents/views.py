@@ -27,9 +27,11 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 def index():
     filters = queries.MasterListFilters.from_args(request.args, can_see_drafts=_can_see_drafts())
     page = db.paginate(queries.master_list(filters), per_page=30, error_out=False)
+    effective = queries.effective_revisions(d.id for d in page.items)
     types = db.session.scalars(select(DocumentType).order_by(DocumentType.id)).all()
     units = db.session.scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.sort_order)).all()
-    return render_template("documents/index.html", page=page, filters=filters, types=types, units=units,
+    return render_template("documents/index.html", page=page, effective=effective, filters=filters, types=types,
+                           units=units,
                            statuses=list(DocumentStatus), today=local_today())
 
 
@@ -45,8 +47,9 @@ def export_master_list():
     from qms.org.services import current_agency
 
     filters = queries.MasterListFilters.from_args(request.args, can_see_drafts=_can_see_drafts())
-    rows = db.session.execute(queries.master_list(filters)).scalars().all()
-    content = master_list_xlsx([(d, d.effective_revision) for d in rows], agency=current_agency())
+    documents = db.session.scalars(queries.master_list(filters)).all()
+    effective = queries.effective_revisions(d.id for d in documents)
+    content = master_list_xlsx([(d, effective.get(d.id)) for d in documents], agency=current_agency())
     return Response(content, mimetype=XLSX_MIMETYPE, headers={
         "Content-Disposition": f'attachment; filename="danh-muc-tai-lieu-{local_today():%Y%m%d}.xlsx"'})
 
@@ -98,7 +101,7 @@ def detail(document_id: int):
     document = db.get_or_404(Document, document_id)
     today = local_today()
     visible = [r for r in document.revisions if can_read_revision(current_user, r, today)]
-    effective = document.effective_revision
+    effective = services.effective_revision_of(document)
     if not visible and effective is None:
         abort(404)
     open_form = OpenRevisionForm()
