@@ -66,6 +66,7 @@ class Config:
     SMTP_PASSWORD = ""
     SMTP_STARTTLS = True
     MAIL_FROM = "qms@localhost"
+    PUBLIC_URL = ""  # the site's address for links in e-mails, e.g. https://iso.stttt.gialai.gov.vn
     # Scheduler: jobs run at this local time each day.
     SCHEDULER_DAILY_AT = "06:30"
 

@@ -104,3 +104,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(audit_log_group)
+    from qms.scheduler import commands as scheduler_commands
+
+    scheduler_commands.init_cli(app)

@@ -4,11 +4,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from qms.extensions import db
+from qms.scheduler import alembic_include_name
 
 
 def test_migrations_and_models_agree(ctx):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": alembic_include_name})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
