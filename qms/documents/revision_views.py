@@ -64,7 +64,13 @@ def revision(document_id: int, revision_id: int):
                            signatures=signatures_of(revision), events=events, allowed=allowed, ack=ack,
                            sign_form=SignForm(), comment_form=CommentForm(), others=others,
                            can_edit=can_edit_revision(current_user, revision), today=today,
-                           recipients=distribution.recipients(revision))
+                           recipients=distribution.recipients(revision), action_labels=_action_labels())
+
+
+def _action_labels() -> dict[str, str]:
+    labels = {action.value: action.label for action in Action}
+    labels["create"] = _("Revision opened")
+    return labels
 
 
 @bp.route("/<int:document_id>/revisions/<int:revision_id>/edit", methods=["GET", "POST"])
