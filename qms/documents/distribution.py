@@ -34,6 +34,10 @@ def set_distribution(revision: Revision, *, unit_ids, user_ids, actor) -> None:
     db.session.flush()
 
 
+def entries(revision: Revision) -> list[DistributionEntry]:
+    return db.session.scalars(select(DistributionEntry).where(DistributionEntry.revision_id == revision.id)).all()
+
+
 def recipients(revision: Revision) -> list[User]:
     """Active users named directly or belonging to a listed unit, each once."""
     entries = db.session.scalars(select(DistributionEntry).where(DistributionEntry.revision_id == revision.id)).all()

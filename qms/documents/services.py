@@ -93,6 +93,26 @@ def format_code(doc_type: DocumentType, number: int, parent: Document | None) ->
                             pattern=doc_type.code_pattern, error=str(error)), field="code_pattern") from error
 
 
+def update_document_type(doc_type: DocumentType, *, pattern: str, next_number: int | None, actor) -> DocumentType:
+    """The ISO secretary sets a type's code pattern (and, if needed, its next sequence number)."""
+    if not can_manage_documents(actor):
+        raise Forbidden(_("Only the ISO secretary sets code patterns."))
+    pattern = pattern.strip()
+    if not pattern or len(pattern) > 60:
+        raise DomainError(_("A code pattern has 1 to 60 characters."), field="code_pattern")
+    if doc_type.needs_parent and "{parent}" not in pattern:
+        raise DomainError(_("The pattern of %(type)s must contain {parent}: the code of its procedure.",
+                            type=doc_type.name), field="code_pattern")
+    doc_type.code_pattern = pattern
+    format_code(doc_type, 1, None)  # refuses a malformed pattern before anything is saved
+    if next_number is not None:
+        if next_number < 1:
+            raise DomainError(_("The next number is at least 1."), field="next_number")
+        doc_type.next_number = next_number
+    db.session.flush()
+    return doc_type
+
+
 def propose_code(doc_type: DocumentType, parent: Document | None = None) -> str:
     """The next free code of a type (skipping codes already taken: a code is never reused)."""
     number = doc_type.next_number

@@ -171,10 +171,14 @@ def withdraw(document_id: int):
 
 
 def init_app(app: Flask) -> None:
-    from qms.documents import revision_views  # noqa: F401 - registers the revision routes on bp
+    from qms.documents import revision_views, settings_views  # noqa: F401 - register their routes on bp
 
     app.register_blueprint(bp)
     section = _l("Documents")
     add_nav(app, NavItem(section, _l("Master list"), "documents.index", Permission.DOCUMENTS_VIEW, 100))
     add_nav(app, NavItem(section, _l("My tasks"), "documents.tasks", Permission.DOCUMENTS_VIEW, 101))
+    add_nav(app, NavItem(section, _l("Document types and codes"), "documents.types", Permission.DOCUMENTS_MANAGE, 109))
+    from qms.documents import panels
+
+    panels.init_app(app)
 

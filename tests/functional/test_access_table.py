@@ -82,6 +82,9 @@ EXPECTED = {
     "documents.make_effective": ISO_SECRETARY,
     "documents.settings": ISO_SECRETARY,
     "documents.withdraw": ISO_SECRETARY,
+    "documents.types": ISO_SECRETARY,
+    "documents.distribution_list": DRAFTERS,  # the revision in force: its list can no longer change (a flash)
+    "documents.acknowledgements": SIGNED_IN,
     "external_docs.index": SIGNED_IN,
     "external_docs.export": SIGNED_IN,
     "external_docs.detail": SIGNED_IN,
