@@ -11,6 +11,7 @@ from qms.errors import Forbidden
 from qms.extensions import db
 from qms.notifications import services
 from qms.notifications.models import Notification
+from qms.permissions import READ_ONLY_ROLES
 from qms.ui import HomePanel, add_home_panel
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -24,8 +25,9 @@ def index():
     """Every notification of the signed-in user, newest first, unread ones highlighted."""
     query = services.notifications_of(current_user)
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    read_only = bool(current_user.role_set) and current_user.role_set <= READ_ONLY_ROLES  # may not post
     return render_template("notifications/index.html", page=page, unread=services.unread_count(current_user),
-                           link_of=_local_target)
+                           link_of=_local_target, can_mark=not read_only)
 
 
 def _local_target(url: str) -> str | None:

@@ -129,8 +129,11 @@ def serve(app: Flask) -> None:
         log.info("signal %s: stopping the scheduler after the running job", signal.Signals(signum).name)
         scheduler.shutdown(wait=True)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started: %s", ", ".join(registry.JOBS))
-    scheduler.start()
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    log.info("scheduler starting: %s", ", ".join(registry.JOBS))
+    try:
+        scheduler.start()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     log.info("scheduler stopped")

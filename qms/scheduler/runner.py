@@ -102,6 +102,7 @@ def _claim(name: str, key: str) -> tuple[int | None, str]:
     if existing.status == "running" and not is_abandoned(existing, started):
         return None, f"{name} ({key}): already running since {existing.started_at:%Y-%m-%d %H:%M} UTC; nothing done"
     # A failed or abandoned attempt: take the row over, unless another process just did.
+    previous = existing.status
     taken = db.session.execute(
         update(JobRun)
         .where(JobRun.id == existing.id, JobRun.status == existing.status, JobRun.started_at == existing.started_at)
@@ -111,7 +112,7 @@ def _claim(name: str, key: str) -> tuple[int | None, str]:
     db.session.commit()
     if taken != 1:
         return None, f"{name} ({key}): another process has just retried it; nothing done"
-    log.info("job %s (%s): retrying after a %s attempt", name, key, existing.status)
+    log.info("job %s (%s): retrying after a %s attempt", name, key, "failed" if previous == "failed" else "dead")
     return existing.id, ""
 
 

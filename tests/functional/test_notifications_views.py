@@ -124,7 +124,10 @@ def test_an_external_auditor_reads_but_cannot_mark(app, auth, make_user):
     auditor = make_user("external_auditor", username="doan.kt", expires_on=date.today() + timedelta(days=10))
     [mine] = _notify(app, auditor, 1)
     auth.login("doan.kt")
-    assert auth.client.get("/notifications/").status_code == 200
+    page = auth.client.get("/notifications/")
+    assert page.status_code == 200 and "Việc 0" in page.get_data(as_text=True)
+    assert 'data-testid="mark-read-' not in page.get_data(as_text=True)  # no button that would answer 403
+    assert 'data-testid="mark-all-read"' not in page.get_data(as_text=True)
     assert auth.post(f"/notifications/{mine}/read", page="/notifications/").status_code == 403
     assert auth.post("/notifications/read-all", page="/notifications/").status_code == 403
 

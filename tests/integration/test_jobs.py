@@ -316,3 +316,32 @@ def test_what_apscheduler_calls_runs_the_job_in_an_app_context(app, test_jobs):
     assert daemon.run_scheduled("test.counting") == "call 1"
     assert "already done" in daemon.run_scheduled("test.counting")
     assert "failed" in daemon.run_scheduled("test.failing")  # recorded and logged, not raised
+
+
+def test_the_scheduler_process_catches_up_then_stops_cleanly_on_sigterm(app, test_jobs, monkeypatch):
+    import signal
+    import threading
+    import time
+
+    test_jobs.pop("test.missing_module")
+    test_jobs.pop("test.missing_function")
+    built = []
+    real_build = daemon.build_scheduler
+    monkeypatch.setattr(daemon, "build_scheduler", lambda a: built.append(real_build(a)) or built[-1])
+    previous_handler = signal.getsignal(signal.SIGTERM)
+
+    def terminate_when_caught_up():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(CALLS) < 2:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=terminate_when_caught_up, daemon=True)
+    killer.start()
+    daemon.serve(app)  # blocks in the main thread until SIGTERM
+    killer.join(timeout=5)
+    assert not built[0].running
+    assert signal.getsignal(signal.SIGTERM) is previous_handler
+    assert [name for name, _when in CALLS] == ["counting", "failing"]  # the catch-up, once, in registry order
+    with app.app_context():
+        assert {r.job_name: r.status for r in _runs()} == {"test.counting": "done", "test.failing": "failed"}
