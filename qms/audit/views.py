@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from qms.audit import labels
 from qms.audit import log as audit
 from qms.audit.exports import audit_log_xlsx
 from qms.audit.models import AuditEntry
@@ -60,7 +61,8 @@ def index():
     users = db.session.scalars(select(User).order_by(User.full_name)).all()
     object_types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type))
     return render_template("audit/index.html", page=page, users=users, object_types=[t for t in object_types if t],
-                           changes_of=lambda e: json.loads(e.changes or "{}"), today=local_today())
+                           changes_of=lambda e: json.loads(e.changes or "{}"), today=local_today(),
+                           object_label=labels.object_label, action_label=labels.action_label)
 
 
 @bp.get("/export.xlsx")
@@ -69,7 +71,7 @@ def export():
     query, _errors = filtered_query(request.args)
     entries = db.session.scalars(query.limit(EXPORT_LIMIT)).all()
     audit.record(db.session, "audit_log.exported", object_type="audit_entries",
-                 summary=f"{len(entries)} entries", after={"filters": dict(request.args)})
+                 summary=str(len(entries)), after={"count": len(entries), "filters": dict(request.args)})
     db.session.commit()
     filename = f"nhat-ky-he-thong-{local_today():%Y%m%d}.xlsx"
     return Response(audit_log_xlsx(entries), mimetype=XLSX_MIMETYPE,

@@ -89,8 +89,8 @@ def format_code(doc_type: DocumentType, number: int, parent: Document | None) ->
         return doc_type.code_pattern.format(abbr=doc_type.abbreviation, n=number,
                                             parent=parent.code if parent else "").strip()
     except (KeyError, ValueError, IndexError) as error:
-        raise DomainError(_("The code pattern %(pattern)s is not valid: %(error)s",
-                            pattern=doc_type.code_pattern, error=str(error)), field="code_pattern") from error
+        raise DomainError(_("The code pattern %(pattern)s is not valid: use only {abbr}, {n} (e.g. {n:02}) and "
+                            "{parent}.", pattern=doc_type.code_pattern), field="code_pattern") from error
 
 
 def update_document_type(doc_type: DocumentType, *, pattern: str, next_number: int | None, actor) -> DocumentType:
@@ -139,7 +139,8 @@ def create_document(values: dict, *, actor, now: datetime | None = None) -> Docu
         raise DomainError(_("Choose a document type."), field="type_id")
     parent = db.session.get(Document, values["parent_id"]) if values.get("parent_id") else None
     if doc_type.needs_parent and parent is None:
-        raise DomainError(_("A %(type)s belongs to a procedure: choose it.", type=doc_type.name), field="parent_id")
+        raise DomainError(_("Documents of the type %(type)s belong to a procedure: choose it.", type=doc_type.name),
+                          field="parent_id")
     code = (values.get("code") or "").strip() or propose_code(doc_type, parent)
     if _code_taken(code):
         raise Conflict(_("The code %(code)s is already used; a code is never reused.", code=code), field="code")
