@@ -29,6 +29,7 @@ from qms.errors import Forbidden
 from qms.extensions import db
 from qms.notifications.models import Notification
 from qms.timeutil import format_datetime, utcnow
+from qms.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,6 @@ def mark_all_read(user, *, now: datetime | None = None) -> int:
 
 def pending_emails(limit: int = EMAIL_BATCH) -> list[Notification]:
     """Unread notifications not yet e-mailed whose recipient is active and has an e-mail address."""
-    from qms.users.models import User
-
     return list(db.session.scalars(
         select(Notification).join(User, User.id == Notification.user_id)
         .where(Notification.emailed_at.is_(None), Notification.read_at.is_(None),
@@ -112,11 +111,10 @@ def pending_emails(limit: int = EMAIL_BATCH) -> list[Notification]:
 
 def build_email(notification: Notification, *, sender: str, base_url: str = "") -> EmailMessage:
     """The e-mail copy of *notification*: its title as subject, its body and an absolute link."""
-    recipient = notification_recipient(notification)
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = recipient.email
-    message["Subject"] = notification.title
+    message["To"] = db.session.get(User, notification.user_id).email
+    message["Subject"] = " ".join(notification.title.split())  # a header never carries a line break
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     lines = [notification.title, ""]
@@ -128,12 +126,6 @@ def build_email(notification: Notification, *, sender: str, base_url: str = "") 
     lines += ["--", _("Quality management system, %(time)s", time=format_datetime(notification.created_at))]
     message.set_content("\n".join(lines))
     return message
-
-
-def notification_recipient(notification: Notification):
-    from qms.users.models import User
-
-    return db.session.get(User, notification.user_id)
 
 
 def _connect() -> smtplib.SMTP:

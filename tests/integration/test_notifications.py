@@ -331,3 +331,14 @@ def test_starttls_and_login_when_configured(app, make_user, certificate, monkeyp
     assert server.tls_used
     assert server.commands.index("STARTTLS") < server.commands.index("AUTH") < server.commands.index("MAIL")
     assert server.logins == [[b"qms", b"mat-khau-smtp"]]
+
+
+def test_a_line_break_in_a_title_does_not_reach_the_headers(mail_app, smtp_server, make_user):
+    hoa = make_user(username="hoa", email="hoa.ltm@stttt.gialai.gov.vn")
+    with mail_app.app_context():
+        services.notify(_user(hoa), kind="k", title="Đến hạn xem xét\r\nBcc: ai-do@example.com", dedupe_key="x")
+        db.session.commit()
+        assert services.send_pending_emails().sent == 1
+    [(envelope, message)] = smtp_server.messages
+    assert envelope["to"] == ["hoa.ltm@stttt.gialai.gov.vn"] and message["Bcc"] is None
+    assert message["Subject"] == "Đến hạn xem xét Bcc: ai-do@example.com"
