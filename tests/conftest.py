@@ -47,6 +47,8 @@ def _empty_database() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # revisions and change_requests reference each other: no delete order satisfies both keys
+        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))
         for table in reversed(tables):
             db.session.execute(table.delete())
     db.session.execute(text("INSERT INTO audit_chain_heads (id, last_seq, last_hash) VALUES (1, 0, :h)"),

@@ -1,60 +1,62 @@
-"""Home-page panels of document control for the ISO secretary: periodic reviews due, change requests waiting."""
+"""Home-page panel of document control: what waits for this person (the same lists as "My tasks")."""
 
 from __future__ import annotations
 
 from flask import Flask, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from qms.documents import change_requests, reviews
-from qms.permissions import can_manage_documents
+from qms.documents.models import Acknowledgement, Revision, RevisionState
+from qms.extensions import db
+from qms.permissions import (
+    Permission,
+    can_approve_revision,
+    can_edit_revision,
+    can_review_revision,
+    has_permission,
+)
 from qms.timeutil import format_date, to_local
 from qms.ui import HomePanel, add_home_panel
 
 PANEL_SIZE = 8
 
 
-def periodic_reviews_panel(user, now):
-    """Documents whose periodic review is overdue (red) or due within 30 days (amber)."""
-    if not can_manage_documents(user):
+def document_tasks_panel(user, now):
+    """Drafts to finish, revisions to review or approve, revisions to read and confirm."""
+    if not has_permission(user, Permission.DOCUMENTS_VIEW):
         return None
-    due = reviews.due_reviews(to_local(now).date(), within_days=reviews.DEFAULT_HORIZON_DAYS)
+    today = to_local(now).date()
+    pending = db.session.scalars(select(Revision).where(Revision.state.in_(
+        [RevisionState.DRAFT, RevisionState.SUBMITTED, RevisionState.REVIEWED]))
+        .order_by(Revision.updated_at.desc())).all()
     items = []
-    for entry in due[:PANEL_SIZE]:
-        values = {"code": entry.document.code, "title": entry.document.title, "date": format_date(entry.due_on)}
-        if entry.is_overdue:
-            text = _("%(code)s %(title)s: review overdue since %(date)s", **values)
-        else:
-            text = _("%(code)s %(title)s: review due by %(date)s", **values)
-        if entry.in_progress is not None:
-            text += " · " + _("revision %(numbering)s in progress", numbering=entry.in_progress.numbering)
-        items.append((text, url_for("documents.document_reviews", document_id=entry.document.id),
-                      "danger" if entry.is_overdue else "warning"))
-    if len(due) > PANEL_SIZE:
-        items.append((_("All %(count)d documents due for review", count=len(due)),
-                      url_for("documents.periodic_reviews"), None))
-    tone = "danger" if any(e.is_overdue for e in due) else ("warning" if due else "default")
-    return HomePanel(_("Periodic reviews of documents"), items,
-                     _("No document is due for periodic review in the next 30 days."), tone)
-
-
-def change_requests_panel(user, now):
-    """Change requests waiting for the ISO secretary's decision, oldest first."""
-    if not can_manage_documents(user):
+    for revision in pending:
+        url = url_for("documents.revision", document_id=revision.document_id, revision_id=revision.id)
+        values = {"code": revision.document.code, "title": revision.title}
+        if revision.state == RevisionState.DRAFT and revision.drafted_by_id == user.id \
+                and can_edit_revision(user, revision):
+            items.append((_("Draft to finish: %(code)s %(title)s", **values), url, None))
+        elif can_review_revision(user, revision):
+            items.append((_("To review: %(code)s %(title)s", **values), url, "warning"))
+        elif can_approve_revision(user, revision, today):
+            items.append((_("To approve: %(code)s %(title)s", **values), url, "warning"))
+    acks = db.session.scalars(select(Acknowledgement).join(Revision).where(
+        Acknowledgement.user_id == user.id, Acknowledgement.confirmed_at.is_(None),
+        Revision.state == RevisionState.EFFECTIVE).order_by(Acknowledgement.due_on)).all()
+    for task in acks:
+        revision = task.revision
+        items.append((_("Read and confirm by %(date)s: %(code)s %(title)s", date=format_date(task.due_on),
+                        code=revision.document.code, title=revision.title),
+                      url_for("documents.revision", document_id=revision.document_id, revision_id=revision.id),
+                      "danger" if task.due_on < today else None))
+    if not items:
         return None
-    waiting = change_requests.open_change_requests()
-    items = [(_("%(code)s: asked by %(name)s on %(date)s", code=c.document.code, name=c.requested_by.full_name,
-                date=format_date(c.requested_at)), url_for("documents.change_request", change_request_id=c.id), None)
-             for c in waiting[:PANEL_SIZE]]
-    if len(waiting) > PANEL_SIZE:
-        items.append((_("All %(count)d change requests awaiting a decision", count=len(waiting)),
-                      url_for("documents.change_requests", status="open"), None))
-    return HomePanel(_("Change requests awaiting your decision"), items,
-                     _("No change request is waiting for a decision."), "warning" if waiting else "default")
+    shown = items[:PANEL_SIZE]
+    if len(items) > PANEL_SIZE:
+        shown.append((_("All %(count)d document tasks", count=len(items)), url_for("documents.tasks"), None))
+    tone = "danger" if any(badge == "danger" for _text, _url, badge in items) else "warning"
+    return HomePanel(_("My document tasks"), shown, "", tone)
 
 
 def init_app(app: Flask) -> None:
-    """Register the panels once per application, whichever of the documents' init functions calls first."""
-    registered = app.extensions.get("qms_home_panels", [])
-    for builder in (periodic_reviews_panel, change_requests_panel):
-        if builder not in registered:
-            add_home_panel(app, builder)
+    add_home_panel(app, document_tasks_panel)

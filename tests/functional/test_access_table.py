@@ -85,6 +85,15 @@ EXPECTED = {
     "documents.types": ISO_SECRETARY,
     "documents.distribution_list": DRAFTERS,  # the revision in force: its list can no longer change (a flash)
     "documents.acknowledgements": SIGNED_IN,
+    "documents.change_requests": WRITERS,  # staff see their own; the ISO secretary sees all
+    "documents.new_change_request": WRITERS,
+    "documents.change_request": ISO_SECRETARY,  # the walker did not file it: only the secretary reads it
+    "documents.accept_change_request": ISO_SECRETARY,
+    "documents.reject_change_request": ISO_SECRETARY,
+    "documents.periodic_reviews": ISO_SECRETARY,
+    "documents.document_reviews": SIGNED_IN,
+    "documents.review_no_change": ISO_SECRETARY,
+    "documents.review_open_revision": ISO_SECRETARY,
     "external_docs.index": SIGNED_IN,
     "external_docs.export": SIGNED_IN,
     "external_docs.detail": SIGNED_IN,
@@ -143,7 +152,8 @@ def objects(app, make_user):
         db.session.commit()
         records = {"category_id": category.id, "record_id": record.id}
         document_id, revision_id = _effective_document(director)
-        records |= {"document_id": document_id, "revision_id": revision_id}
+        records |= {"document_id": document_id, "revision_id": revision_id,
+                    "change_request_id": _change_request(document_id)}
         return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
                           "delegation_id": delegation.id, "notification_id": notification.id,
                           "external_document_id": external.id}
@@ -172,6 +182,18 @@ def _effective_document(director_id):
         services.approve_revision(revision, actor=director, password=DEMO_PASSWORD)
         db.session.commit()
         return document.id, revision.id
+
+
+def _change_request(document_id):
+    """A change request filed by "target" on the document in force."""
+    from qms.documents.change_requests import file_change_request
+    from qms.documents.models import Document
+    from qms.users.models import User
+
+    target = db.session.scalar(select(User).where(User.username == "target"))
+    change_request = file_change_request(db.session.get(Document, document_id), actor=target, reason="Thử")
+    db.session.commit()
+    return change_request.id
 
 
 def _requests(app, objects):
