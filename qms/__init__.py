@@ -29,6 +29,8 @@ def create_app(config: str | dict | None = None, **overrides) -> Flask:
     settings.update(overrides)
     if "SQLALCHEMY_DATABASE_URI" not in overrides:
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+    if "MAX_UPLOAD_MB" in overrides and "MAX_CONTENT_LENGTH" not in overrides:
+        settings["MAX_CONTENT_LENGTH"] = int(float(overrides["MAX_UPLOAD_MB"]) * 1024 * 1024)
     app.config.from_mapping(settings)
     _refuse_unsafe_production(app)
 

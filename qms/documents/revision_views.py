@@ -64,7 +64,8 @@ def revision(document_id: int, revision_id: int):
                            signatures=signatures_of(revision), events=events, allowed=allowed, ack=ack,
                            sign_form=SignForm(), comment_form=CommentForm(), others=others,
                            can_edit=can_edit_revision(current_user, revision), today=today,
-                           recipients=distribution.recipients(revision), action_labels=_action_labels())
+                           recipients=distribution.recipients(revision), action_labels=_action_labels(),
+                           citations=_references(revision)["citations"])
 
 
 def _action_labels() -> dict[str, str]:
@@ -91,11 +92,22 @@ def edit_revision(document_id: int, revision_id: int):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "danger")
-            return render_template("documents/edit.html", form=form, revision=revision, sections=sections), 422
+            return render_template("documents/edit.html", form=form, revision=revision, sections=sections,
+                                   **_references(revision)), 422
         db.session.commit()
         flash(_("Draft saved."), "success")
         return _to_revision(revision)
-    return render_template("documents/edit.html", form=form, revision=revision, sections=sections)
+    return render_template("documents/edit.html", form=form, revision=revision, sections=sections,
+                           **_references(revision))
+
+
+def _references(revision: Revision) -> dict:
+    from qms.external_docs.models import ExternalDocument, ExternalStatus, RevisionCitation
+
+    citations = db.session.scalars(select(RevisionCitation).where(RevisionCitation.revision_id == revision.id)).all()
+    externals = db.session.scalars(select(ExternalDocument).where(ExternalDocument.status != ExternalStatus.EXPIRED)
+                                   .order_by(ExternalDocument.number)).all()
+    return {"citations": citations, "externals": externals}
 
 
 def _signed_step(document_id: int, revision_id: int, step):

@@ -25,6 +25,7 @@ from qms.documents.models import (
     DocumentType,
     Revision,
     RevisionEvent,
+    RevisionFile,
     RevisionSection,
     RevisionState,
     SectionKey,
@@ -296,6 +297,35 @@ def _replace_sections(revision: Revision, sections: list[dict]) -> None:
             revision.sections.remove(section)
 
 
+REVISION_FILE_KINDS = frozenset({"docx", "xlsx", "pdf"})
+
+
+def attach_file(revision: Revision, file_storage, *, actor) -> RevisionFile:
+    """Attach a .docx, .xlsx or .pdf to a draft, checked by content and stored under its SHA-256."""
+    from qms.files.storage import store_upload
+
+    if not can_edit_revision(actor, revision):
+        raise Forbidden(_("Only the drafter or the ISO secretary changes this draft."))
+    stored, filename = store_upload(file_storage, actor=actor, allowed_kinds=REVISION_FILE_KINDS)
+    if any(f.file_id == stored.id for f in revision.files):
+        raise Conflict(_("%(name)s is already attached to this revision.", name=filename), field="file")
+    attached = RevisionFile(file_id=stored.id, filename=filename, uploaded_by_id=actor.id,
+                            position=len(revision.files))
+    revision.files.append(attached)
+    db.session.flush()
+    return attached
+
+
+def detach_file(revision: Revision, attached: RevisionFile, *, actor) -> None:
+    """Remove an attached file from a draft (the stored bytes stay: another revision may use them)."""
+    if not can_edit_revision(actor, revision):
+        raise Forbidden(_("Only the drafter or the ISO secretary changes this draft."))
+    if attached.revision_id != revision.id:
+        raise Conflict(_("This file is not attached to this revision."))
+    revision.files.remove(attached)
+    db.session.flush()
+
+
 def revision_content(revision: Revision) -> dict:
     """Exactly what is signed: numbering, change record, sections, attached files and citations."""
     from qms.external_docs.models import RevisionCitation
@@ -456,12 +486,9 @@ def _after_effective(document: Document, revision: Revision, now: datetime) -> N
     """Resolve the external-change flags this revision answers; hand out "read and confirm" tasks."""
     from qms.documents import distribution
 
-    try:  # TODO(issue 3): strict import once qms.external_docs.services has landed
-        from qms.external_docs.services import resolve_flags_for
-    except ImportError:
-        resolve_flags_for = None
-    if resolve_flags_for is not None:
-        resolve_flags_for(document, revision, now=now)
+    from qms.external_docs.services import resolve_flags_for
+
+    resolve_flags_for(document, revision, now=now)
     distribution.assign_acknowledgements(revision, now=now)
 
 

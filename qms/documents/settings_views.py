@@ -25,7 +25,7 @@ def types():
     """The ISO secretary sets each type's code pattern; the preview shows the next code."""
     rows = db.session.scalars(select(DocumentType).order_by(DocumentType.id)).all()
     if request.method == "POST":
-        doc_type = db.get_or_404(DocumentType, request.form.get("type_id", type=int))
+        doc_type = db.get_or_404(DocumentType, request.form.get("type_id", 0, type=int))
         try:
             services.update_document_type(doc_type, pattern=request.form.get("code_pattern", ""),
                                           next_number=request.form.get("next_number", type=int),

@@ -171,7 +171,7 @@ def withdraw(document_id: int):
 
 
 def init_app(app: Flask) -> None:
-    from qms.documents import revision_views, settings_views  # noqa: F401 - register their routes on bp
+    from qms.documents import attachment_views, revision_views, settings_views  # noqa: F401 - routes on bp
     from qms.documents import request_views  # noqa: F401 - change requests and periodic reviews (routes, nav, panels)
 
     app.register_blueprint(bp)

@@ -34,7 +34,7 @@ from qms.external_docs.models import (
     UpdateFlag,
 )
 from qms.extensions import db
-from qms.permissions import Permission, has_permission
+from qms.permissions import Permission, can_edit_revision, has_permission
 from qms.text import fold, like_pattern
 from qms.timeutil import add_months, utcnow
 
@@ -293,11 +293,14 @@ def open_flags(today: date, *, document_id: int | None = None, limit: int | None
 
 
 def _require_citable(revision: Revision, actor) -> None:
+    """References are part of the signed content: like the sections, they change only in a draft."""
     if not can_edit_citations(actor):
         raise Forbidden(_("You may not change the references of a revision."))
-    if revision.is_locked or revision.state == RevisionState.CANCELLED:
+    if revision.state != RevisionState.DRAFT:
         raise Conflict(_("Revision %(numbering)s is signed or closed: its references can no longer change.",
                          numbering=revision.numbering))
+    if not can_edit_revision(actor, revision):
+        raise Forbidden(_("Only the drafter or the ISO secretary changes this draft."))
 
 
 def cite(revision: Revision, external_document: ExternalDocument, *, actor, note: str = "") -> RevisionCitation:

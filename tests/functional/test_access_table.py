@@ -85,6 +85,11 @@ EXPECTED = {
     "documents.types": ISO_SECRETARY,
     "documents.distribution_list": DRAFTERS,  # the revision in force: its list can no longer change (a flash)
     "documents.acknowledgements": SIGNED_IN,
+    "documents.attach": DRAFTERS,  # on the revision in force: refused with a message, nothing attached
+    "documents.detach": DRAFTERS,
+    "documents.download": SIGNED_IN,
+    "documents.cite": DRAFTERS,
+    "documents.uncite": DRAFTERS,
     "documents.change_requests": WRITERS,  # staff see their own; the ISO secretary sees all
     "documents.new_change_request": WRITERS,
     "documents.change_request": ISO_SECRETARY,  # the walker did not file it: only the secretary reads it
@@ -156,7 +161,8 @@ def objects(app, make_user):
                     "change_request_id": _change_request(document_id)}
         return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
                           "delegation_id": delegation.id, "notification_id": notification.id,
-                          "external_document_id": external.id}
+                          "external_document_id": external.id, "external_id": external.id,
+                          "file_id": 1}  # no file on the revision in force: downloads answer 404, never 403
 
 
 def _effective_document(director_id):
