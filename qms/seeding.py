@@ -18,6 +18,7 @@ from config import PROJECT_ROOT
 from qms.documents.defaults import ensure_document_types
 from qms.documents.seeding import load_documents_demo
 from qms.extensions import db
+from qms.external_docs.seeding import load_external_documents, load_external_relations
 from qms.org import services as org_services
 from qms.org.models import Position, Unit, UnitKind
 from qms.permissions import SYSTEM_ACTOR
@@ -106,8 +107,11 @@ def load_demo(directory: Path = DEMO_DIR) -> SeedReport:
         report.created += 1
 
     report.created += ensure_document_types()
-    created, unchanged = load_documents_demo(data, password)
-    report.created, report.unchanged = report.created + created, report.unchanged + unchanged
+    # The register first (documents cite it), the amendments last (so that citing documents are flagged).
+    for step in (lambda: load_external_documents(directory), lambda: load_documents_demo(data, password),
+                 lambda: load_external_relations(directory)):
+        created, unchanged = step()
+        report.created, report.unchanged = report.created + created, report.unchanged + unchanged
     db.session.flush()
     return report
 

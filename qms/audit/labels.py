@@ -58,6 +58,18 @@ ACTION_LABELS = {
     "revision.cancel": _l("Cancelled"),
     "document.withdrawn": _l("Document withdrawn"),
     "delegation.revoked": _l("Delegation revoked"),
+    "external.created": _l("External document registered"),
+    "external.updated": _l("External document changed"),
+    "external.amends": _l("Amendment recorded"),
+    "external.replaces": _l("Replacement recorded"),
+    "external.amended": _l("Marked amended"),
+    "external.expired": _l("Marked no longer in force"),
+    "external.cited": _l("External document cited"),
+    "external.uncited": _l("Citation removed"),
+    "update_flag.raised": _l("Update needed (three-month rule)"),
+    "update_flag.resolved": _l("Update done"),
+    "external_docs.exported": _l("Register exported"),
+    "file.stored": _l("File stored"),
 }
 
 _KIND_LABELS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}

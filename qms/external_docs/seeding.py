@@ -49,12 +49,22 @@ def _read(directory: Path) -> tuple[list[dict], list[dict]]:
 
 
 def load_external_demo(directory: Path, report=None) -> tuple[int, int]:
-    """Load the external documents and their amendments/replacements found in *directory*.
+    """Load the external documents and then their amendments/replacements found in *directory*.
 
     Returns (created, unchanged) and adds them to *report* (anything with ``created`` and
     ``unchanged`` counters, e.g. ``qms.seeding.SeedReport``) when one is given.
     """
-    documents, relations = _read(directory)
+    created, unchanged = load_external_documents(directory)
+    more, same = load_external_relations(directory)
+    if report is not None:
+        report.created += created + more
+        report.unchanged += unchanged + same
+    return created + more, unchanged + same
+
+
+def load_external_documents(directory: Path) -> tuple[int, int]:
+    """The register entries only (run before internal documents cite them)."""
+    documents, _relations = _read(directory)
     created = unchanged = 0
     for values in documents:
         if services.find_by_number(values["number"]) is not None:
@@ -63,6 +73,14 @@ def load_external_demo(directory: Path, report=None) -> tuple[int, int]:
         services.create_external_document({key: values[key] for key in _FIELDS if key in values},
                                           actor=REGISTER_KEEPER)
         created += 1
+    db.session.flush()
+    return created, unchanged
+
+
+def load_external_relations(directory: Path) -> tuple[int, int]:
+    """Amendments and replacements (run after internal documents cite, so that they are flagged)."""
+    _documents, relations = _read(directory)
+    created = unchanged = 0
     for values in relations:
         source, target = services.find_by_number(values["source"]), services.find_by_number(values["target"])
         if source is None or target is None:
@@ -77,8 +95,4 @@ def load_external_demo(directory: Path, report=None) -> tuple[int, int]:
         services.record_relation(source, target, kind, actor=REGISTER_KEEPER, effective_on=values.get("effective_on"))
         created += 1
     db.session.flush()
-    if report is not None:
-        report.created += created
-        report.unchanged += unchanged
     return created, unchanged
-

@@ -36,7 +36,7 @@ from qms.external_docs.models import (
 from qms.extensions import db
 from qms.permissions import Permission, can_edit_revision, has_permission
 from qms.text import fold, like_pattern
-from qms.timeutil import add_months, utcnow
+from qms.timeutil import add_months, to_local, utcnow
 
 #: The Vietnamese name of each kind, folded into the search key so that "nghi dinh 61" finds
 #: 61/2018/NĐ-CP although its trích yếu never says "Nghị định". Domain vocabulary, not UI text.
@@ -189,6 +189,13 @@ def documents_citing(external: ExternalDocument) -> list[Document]:
         .order_by(Document.code)).unique())
 
 
+def _written_after(document: Document, day: date) -> bool:
+    """True when the document's revision in force took effect on or after *day* (agency time)."""
+    effective = db.session.scalar(select(Revision.effective_at).where(
+        Revision.document_id == document.id, Revision.state == RevisionState.EFFECTIVE))
+    return effective is not None and to_local(effective).date() >= day
+
+
 def record_relation(source: ExternalDocument, target: ExternalDocument, kind, *, actor,
                     effective_on: date | None = None, now: datetime | None = None) -> ExternalRelation:
     """Record that *source* amends or replaces *target* from *effective_on* (default: the source's
@@ -224,6 +231,8 @@ def record_relation(source: ExternalDocument, target: ExternalDocument, kind, *,
     db.session.flush()
     due_on = update_due_on(effective_on)
     for document in documents_citing(target):
+        if kind == RelationKind.AMENDS and _written_after(document, effective_on):
+            continue  # its revision in force was written under the amended text already
         flag = UpdateFlag(document_id=document.id, relation_id=relation.id, raised_at=now, due_on=due_on)
         db.session.add(flag)
         audit.tag(db.session, flag, "update_flag.raised",
@@ -245,12 +254,18 @@ def resolve_flags_for(document: Document, revision: Revision, *, now: datetime |
     now = now or utcnow()
     flags = db.session.scalars(select(UpdateFlag).where(UpdateFlag.document_id == document.id,
                                                         UpdateFlag.resolved_at.is_(None))).all()
+    still_cited = set(db.session.scalars(select(RevisionCitation.external_document_id)
+                                         .where(RevisionCitation.revision_id == revision.id)))
+    answered = []
     for flag in flags:
+        if flag.relation.kind == RelationKind.REPLACES and flag.relation.target_id in still_cited:
+            continue  # the new revision still relies on the replaced text: the duty stays open
+        answered.append(flag)
         flag.resolved_at = now
         flag.resolved_by_revision_id = revision.id
         audit.tag(db.session, flag, "update_flag.resolved", f"{document.code} {revision.numbering}")
     db.session.flush()
-    return list(flags)
+    return answered
 
 
 @dataclass(frozen=True)

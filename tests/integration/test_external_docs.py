@@ -35,6 +35,7 @@ from qms.extensions import db
 from qms.users.models import User
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=timezone.utc)
+WRITTEN = datetime(2019, 3, 1, 3, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def _document(people, code, state=RevisionState.EFFECTIVE, cites=(), document=No
         revision.approved_by_id, revision.approved_at = people["director"].id, NOW
         revision.content_sha256, revision.issued_on = "0" * 64, NOW.date()
     if state in (RevisionState.EFFECTIVE, RevisionState.SUPERSEDED):
-        revision.effective_at = NOW
+        revision.effective_at = WRITTEN  # before the amendments: written under the old texts
     if state == RevisionState.SUPERSEDED:
         revision.ended_at = NOW
     db.session.add(revision)
@@ -367,3 +368,58 @@ def test_the_demo_register_loads_once_with_its_relations(people):
     assert load_external_demo(DEMO_DIR) == (0, created)
     assert db.session.scalar(select(func.count(AuditEntry.id))) == entries
     assert db.session.scalar(select(func.count(UpdateFlag.id))) == 0  # no internal document cites NĐ 61 yet
+
+
+def test_a_new_revision_still_citing_the_replaced_text_leaves_the_flag_open(ctx, make_user):
+    """A replaced text must leave the references; an amended one may stay cited."""
+    from qms.audit import log as audit
+    from qms.documents import services as documents
+    from qms.documents.defaults import ensure_document_types
+    from qms.documents.models import ChangeKind, DocumentKind, DocumentType
+    from qms.external_docs.models import ExternalDocument, ExternalKind, UpdateFlag
+    from qms.external_docs.seeding import REGISTER_KEEPER
+    from qms.external_docs.services import cite, record_relation, uncite
+    from qms.users.models import User
+    from tests.conftest import DEMO_PASSWORD as PW
+
+    people = {n: db.session.get(User, make_user(r, username=n)) for n, r in
+              (("secretary", "iso_secretary"), ("head", "unit_head"), ("director", "director"))}
+    with audit.acting_as(audit.Actor.system("test")):
+        ensure_document_types()
+        old = ExternalDocument(number="61/2018/NĐ-CP", kind=ExternalKind.DECREE, issuer="Chính phủ", title="Một cửa")
+        new = ExternalDocument(number="118/2025/NĐ-CP", kind=ExternalKind.DECREE, issuer="Chính phủ", title="Một cửa",
+                               effective_on=date(2025, 7, 1))
+        db.session.add_all([old, new])
+        doc_type = db.session.scalar(select(DocumentType).where(DocumentType.kind == DocumentKind.PROCEDURE))
+        document = documents.create_document({"type_id": doc_type.id, "title": "Quy trình"}, actor=people["secretary"])
+
+        def sign_through(revision):
+            documents.submit_revision(revision, actor=people["secretary"], password=PW)
+            documents.review_revision(revision, actor=people["head"], password=PW)
+            documents.approve_revision(revision, actor=people["director"], password=PW)
+
+        first = document.latest_revision
+        documents.update_draft(first, {}, [{"title": "Mục đích", "body_html": "<p>x</p>"}], actor=people["secretary"])
+        cite(first, old, actor=people["secretary"])
+        sign_through(first)
+        record_relation(new, old, "replaces", actor=REGISTER_KEEPER)
+        still = documents.open_revision(document, ChangeKind.AMENDMENT, actor=people["secretary"])
+        sign_through(still)  # copies the citation of the replaced decree
+        flag = db.session.scalar(select(UpdateFlag))
+        assert flag.resolved_at is None
+        fixed = documents.open_revision(document, ChangeKind.AMENDMENT, actor=people["secretary"])
+        uncite(fixed, old, actor=people["secretary"])
+        cite(fixed, new, actor=people["secretary"])
+        sign_through(fixed)
+        assert flag.resolved_by_revision_id == fixed.id
+        db.session.rollback()
+
+
+def test_an_amendment_older_than_the_revision_in_force_raises_no_flag(people):
+    nd61 = _external(people, "61/2018/NĐ-CP", effective_on=date(2018, 6, 21))
+    nd107 = _external(people, "107/2021/NĐ-CP", effective_on=date(2021, 12, 6))
+    document, revision = _document(people, "QT-BC-01", cites=[nd61])
+    revision.effective_at = datetime(2025, 12, 1, 1, 0, tzinfo=timezone.utc)  # written under the amended text
+    db.session.flush()
+    services.record_relation(nd107, nd61, "amends", actor=people["secretary"], now=NOW)
+    assert db.session.scalar(select(func.count(UpdateFlag.id))) == 0
