@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from qms.audit import log as audit
 from qms.documents import services
@@ -128,6 +128,9 @@ def reject_change_request(change_request: ChangeRequest, *, actor, reason: str,
 def _check_decidable(change_request: ChangeRequest, actor) -> None:
     if not can_manage_documents(actor):
         raise Forbidden(_("Only the ISO secretary decides on change requests."))
+    # Two secretaries deciding at once: the second waits for the first's commit, then sees its decision.
+    db.session.execute(select(ChangeRequest.id).where(ChangeRequest.id == change_request.id).with_for_update())
+    db.session.refresh(change_request)
     if change_request.status != ChangeRequestStatus.OPEN:
         raise Conflict(_("This change request was already decided: %(status)s.",
                          status=change_request.status.label))
@@ -184,7 +187,3 @@ def open_change_requests() -> list[ChangeRequest]:
     return db.session.scalars(select(ChangeRequest).where(ChangeRequest.status == ChangeRequestStatus.OPEN)
                               .order_by(ChangeRequest.requested_at, ChangeRequest.id)).all()
 
-
-def count_open() -> int:
-    return db.session.scalar(select(func.count(ChangeRequest.id))
-                             .where(ChangeRequest.status == ChangeRequestStatus.OPEN)) or 0

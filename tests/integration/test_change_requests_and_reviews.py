@@ -1,5 +1,6 @@
 """Change requests and periodic reviews of documents in force (clause 4.2.3 b), through the services."""
 
+import threading
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from qms.documents import change_requests, reviews, services
 from qms.documents.defaults import ensure_document_types
 from qms.documents.models import (
     ChangeKind,
+    ChangeRequest,
     ChangeRequestStatus,
     DocumentKind,
     DocumentType,
@@ -271,3 +273,41 @@ def test_a_review_that_opens_a_revision(people):
     db.session.commit()
     assert document.next_review_on == add_months(local_today(), document.review_interval_months)
     assert reviews.due_reviews(local_today()) == []
+
+
+def test_two_secretaries_deciding_at_once_make_one_decision(app, people):
+    """On PostgreSQL the request row is locked: the second decision waits, then is refused."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks and concurrent transactions are tested on PostgreSQL")
+    request_id = _file(people, _in_force(people)).id
+    secretary_id = people["secretary"].id
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(accept: bool):
+        with app.app_context(), audit.acting_as(audit.Actor.system("test")):
+            item = db.session.get(ChangeRequest, request_id)
+            actor = db.session.get(User, secretary_id)
+            barrier.wait()
+            try:
+                if accept:
+                    change_requests.accept_change_request(item, ChangeKind.AMENDMENT, actor=actor)
+                else:
+                    change_requests.reject_change_request(item, actor=actor, reason="Không cần")
+                db.session.commit()
+                outcomes.append("ok")
+            except Exception as error:  # noqa: BLE001 - a refusal is expected, two decisions are not
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=decide, args=(flag,)) for flag in (True, False)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    db.session.expire_all()
+    item = db.session.get(ChangeRequest, request_id)
+    drafts = db.session.scalars(select(Revision).where(Revision.state == RevisionState.DRAFT)).all()
+    assert sorted(outcomes) == ["Conflict", "ok"], outcomes
+    assert (item.status == ChangeRequestStatus.ACCEPTED) == (len(drafts) == 1)
+    assert item.status == ChangeRequestStatus.REJECTED or item.revision_id == drafts[0].id
