@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from qms.external_docs.models import ExternalKind, ExternalStatus, RelationKind
-from qms.forms import VNDateField
+from qms.forms import BaseForm, VNDateField
 
 
-class ExternalDocumentForm(FlaskForm):
+class ExternalDocumentForm(BaseForm):
     number = StringField(_l("Number and symbol"), validators=[DataRequired(), Length(max=80)],
                          description=_l("As printed on the text, e.g. 61/2018/NĐ-CP or TCVN ISO 9001:2008."))
     kind = SelectField(_l("Kind of text"), choices=[])
@@ -34,7 +33,7 @@ class ExternalDocumentForm(FlaskForm):
                 "status": self.status.data, "url": self.url.data or "", "notes": self.notes.data or ""}
 
 
-class RelationForm(FlaskForm):
+class RelationForm(BaseForm):
     """On the page of the newer text: "this text amends / replaces that one"."""
 
     kind = SelectField(_l("This text"), choices=[])

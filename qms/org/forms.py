@@ -1,7 +1,7 @@
 """Forms for the agency, units and positions."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from qms.forms import BaseForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -10,7 +10,7 @@ from qms.org.models import UnitKind
 CODE_RULE = Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use letters, digits, dot, dash or underscore only."))
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(BaseForm):
     name = StringField(_l("Agency name"), validators=[DataRequired(), Length(max=200)])
     parent_body = StringField(_l("Parent body"), validators=[Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Length(max=50)])
@@ -20,7 +20,7 @@ class AgencyForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[Length(max=120)])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30), CODE_RULE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Length(max=60)])
@@ -35,7 +35,7 @@ class UnitForm(FlaskForm):
         self.parent_id.choices = [(0, "—")] + [(u.id, u.name) for u in units]
 
 
-class PositionForm(FlaskForm):
+class PositionForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30), CODE_RULE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     rank = IntegerField(_l("Rank (lower comes first)"), default=100, validators=[Optional()])

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from qms.forms import VNDateField
+from qms.forms import BaseForm, VNDateField
 
 CATEGORY_CODE_RULE = Regexp(r"^[A-Za-z0-9./_-]+$",
                             message=_l("Use letters, digits, dot, slash, dash or underscore only."))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CATEGORY_CODE_RULE],
                        description=_l("For example HS-QT01-01: the record's number in the procedure's list."))
     name = StringField(_l("Name of the quality record"), validators=[DataRequired(), Length(max=300)])
@@ -49,7 +48,7 @@ class CategoryForm(FlaskForm):
                 "disposal_method": self.disposal_method.data or "", "is_active": self.is_active.data}
 
 
-class RecordForm(FlaskForm):
+class RecordForm(BaseForm):
     category_id = SelectField(_l("Category"), coerce=int, choices=[],
                               validators=[NumberRange(min=1, message=_l("Choose a category."))])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -67,7 +66,7 @@ class RecordForm(FlaskForm):
         self.unit_id.choices = [(0, "—")] + [(u.id, u.name) for u in units]
 
 
-class DisposeForm(FlaskForm):
+class DisposeForm(BaseForm):
     note = TextAreaField(_l("Disposal minutes"), validators=[DataRequired(), Length(max=2000)],
                          description=_l("Number and date of the minutes (biên bản hủy), how the records were "
                                         "disposed of, who took part."))

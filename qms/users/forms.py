@@ -1,12 +1,11 @@
 """Forms for user accounts and delegations."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from qms.forms import VNDateField
+from qms.forms import BaseForm, VNDateField
 from qms.permissions import Role
 
 
@@ -15,7 +14,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = StringField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=120)])
@@ -37,11 +36,11 @@ class UserForm(FlaskForm):
                 "position_id": self.position_id.data or None, "expires_on": self.expires_on.data}
 
 
-class DeactivateForm(FlaskForm):
+class DeactivateForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[Length(max=300)])
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(BaseForm):
     director_id = SelectField(_l("Director"), coerce=int, choices=[])
     deputy_id = SelectField(_l("Deputy who signs \"KT. Giám đốc\""), coerce=int, choices=[])
     starts_on = VNDateField(_l("From"), validators=[DataRequired()])
