@@ -272,23 +272,24 @@ class VerifyResult:
 def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
     """Walk the whole chain in order; stop at the first entry that was altered, inserted or removed."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch))
-    for entry in rows.scalars():
-        fields = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}
-        if entry.seq != expected_seq:
-            kind = "removed" if entry.seq > expected_seq else "inserted"
-            return VerifyResult(False, checked, expected_prev, entry.seq, entry.id, kind,
-                                f"entry seq={entry.seq} id={entry.id}: expected seq {expected_seq}; "
-                                f"entries {expected_seq}..{entry.seq - 1} were removed" if kind == "removed"
-                                else f"entry seq={entry.seq} id={entry.id}: sequence out of order (inserted)")
-        if entry.prev_hash != expected_prev:
-            return VerifyResult(False, checked, expected_prev, entry.seq, entry.id, "inserted",
-                                f"entry seq={entry.seq} id={entry.id}: previous-hash link broken "
-                                f"(an entry before it was altered, inserted or removed)")
-        if entry_hash(fields) != entry.hash:
-            return VerifyResult(False, checked, expected_prev, entry.seq, entry.id, "altered",
-                                f"entry seq={entry.seq} id={entry.id}: content does not match its hash (altered)")
-        expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
+    statement = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    with session.execute(statement) as rows:  # closed on every return: no cursor left open
+        for entry in rows.scalars():
+            fields = {c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}
+            if entry.seq != expected_seq:
+                kind = "removed" if entry.seq > expected_seq else "inserted"
+                return VerifyResult(False, checked, expected_prev, entry.seq, entry.id, kind,
+                                    f"entry seq={entry.seq} id={entry.id}: expected seq {expected_seq}; "
+                                    f"entries {expected_seq}..{entry.seq - 1} were removed" if kind == "removed"
+                                    else f"entry seq={entry.seq} id={entry.id}: sequence out of order (inserted)")
+            if entry.prev_hash != expected_prev:
+                return VerifyResult(False, checked, expected_prev, entry.seq, entry.id, "inserted",
+                                    f"entry seq={entry.seq} id={entry.id}: previous-hash link broken "
+                                    f"(an entry before it was altered, inserted or removed)")
+            if entry_hash(fields) != entry.hash:
+                return VerifyResult(False, checked, expected_prev, entry.seq, entry.id, "altered",
+                                    f"entry seq={entry.seq} id={entry.id}: content does not match its hash (altered)")
+            expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
     head = session.get(AuditChainHead, 1)
     head_seq = head.last_seq if head else 0
     head_hash = head.last_hash if head else GENESIS_HASH

@@ -423,3 +423,19 @@ def test_an_amendment_older_than_the_revision_in_force_raises_no_flag(people):
     db.session.flush()
     services.record_relation(nd107, nd61, "amends", actor=people["secretary"], now=NOW)
     assert db.session.scalar(select(func.count(UpdateFlag.id))) == 0
+
+
+def test_update_flags_are_reminded_once_to_the_keepers(people):
+    from qms.external_docs.jobs import remind_update_flags
+    from qms.notifications.models import Notification
+
+    nd61 = _external(people, "61/2018/NĐ-CP", effective_on=date(2018, 6, 21))
+    nd118 = _external(people, "118/2025/NĐ-CP", effective_on=date(2025, 7, 1))
+    _document(people, "QT-BC-01", cites=[nd61])
+    services.record_relation(nd118, nd61, "replaces", actor=people["secretary"], now=NOW)
+    remind_update_flags(NOW)
+    remind_update_flags(NOW + timedelta(hours=1))
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "external.update_due")).all()
+    told = sorted(db.session.get(type(people["secretary"]), n.user_id).username for n in notes)
+    assert told == sorted([people["secretary"].username, people["director"].username])
+    assert all("QT-BC-01" in n.title and "118/2025/NĐ-CP" in n.title for n in notes)
