@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import DEFAULT_SECRET_KEY, PROJECT_ROOT, load_config, normalise_database_url
+from config import DEFAULT_SECRET_KEY, INSTANCE_DIR, PROJECT_ROOT, load_config, normalise_database_url
 from qms.extensions import babel, csrf, db, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,7 +23,7 @@ def create_app(config: str | dict | None = None, **overrides) -> Flask:
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PACKAGE_DIR / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     settings = load_config(config) if config is None or isinstance(config, str) else dict(config)
     settings.update(overrides)

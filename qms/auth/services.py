@@ -68,6 +68,9 @@ def authenticate(username: str, password: str, *, ip: str = "", now: datetime | 
             audit.record(db.session, "auth.locked", user, summary=user.username,
                          after={"locked_until": user.locked_until, "failed_login_count": user.failed_login_count},
                          actor=actor)
+            db.session.flush()
+            raise LoginRefused(_("Wrong username or password. This account is now locked until %(time)s.",
+                                 time=format_datetime(user.locked_until)))
         db.session.flush()
         raise LoginRefused(_("Wrong username or password."))
 

@@ -49,8 +49,10 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(app, auth
 
 def test_five_failures_lock_the_account_and_the_sixth_right_attempt_is_refused(app, client, auth, make_user):
     user_id = make_user(username="quang.nv")
-    for _ in range(5):
+    for _ in range(4):
         auth.login("quang.nv", "not-the-password-1")
+    fifth = auth.login("quang.nv", "not-the-password-1").get_data(as_text=True)
+    assert "locked until" in fifth or "khóa đến" in fifth  # told at once, not only at the next attempt
     response = auth.login("quang.nv", DEMO_PASSWORD)
     assert response.status_code == 200  # the form again, not a redirect
     assert client.get("/").status_code == 302  # not signed in
