@@ -18,6 +18,7 @@ from config import PROJECT_ROOT
 from qms.documents.defaults import ensure_document_types
 from qms.documents.seeding import load_documents_demo
 from qms.extensions import db
+from qms.records.seeding import load_records_demo
 from qms.external_docs.seeding import load_external_documents, load_external_relations
 from qms.org import services as org_services
 from qms.org.models import Position, Unit, UnitKind
@@ -109,7 +110,7 @@ def load_demo(directory: Path = DEMO_DIR) -> SeedReport:
     report.created += ensure_document_types()
     # The register first (documents cite it), the amendments last (so that citing documents are flagged).
     for step in (lambda: load_external_documents(directory), lambda: load_documents_demo(data, password),
-                 lambda: load_external_relations(directory)):
+                 lambda: load_external_relations(directory), lambda: load_records_demo(data)):
         created, unchanged = step()
         report.created, report.unchanged = report.created + created, report.unchanged + unchanged
     db.session.flush()
