@@ -1,11 +1,11 @@
 """Forms of the change-request and periodic-review pages."""
 
 from flask_babel import lazy_gettext as _l
-from qms.forms import BaseForm
 from wtforms import PasswordField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from qms.documents.models import ChangeKind
+from qms.forms import BaseForm
 
 
 class _ChangeKindMixin:
