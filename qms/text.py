@@ -21,3 +21,13 @@ def like_pattern(query: str) -> str:
     """A LIKE pattern for a folded query, with LIKE's wildcards escaped (escape character: backslash)."""
     folded = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{folded}%"
+
+
+_WORD = re.compile(r"[^\W_]+(?:[./-][^\W_]+)*", re.UNICODE)
+
+
+def word_patterns(query: str, limit: int = 8) -> list[str]:
+    """One LIKE pattern per word of the folded query: every word must appear, in any order, whatever
+    punctuation stands between them ("phan anh kien nghi" finds "phản ánh, kiến nghị"). Codes such as
+    61/2018/NĐ-CP or QT-01 stay one word."""
+    return [like_pattern(word) for word in _WORD.findall(fold(query))][:limit]

@@ -67,7 +67,7 @@ def remind_periodic_reviews(now: datetime, *, horizon_days: int = 30) -> str:
             notify(keeper, kind="document.review_due",
                    title=("Quá hạn xem xét định kỳ: " if late else "Sắp đến hạn xem xét định kỳ: ")
                    + f"{document.code} {document.title}",
-                   body=f"Hạn xem xét: {document.next_review_on:%d/%m/%Y}.", url=f"/documents/{document.id}",
+                   body=f"Hạn xem xét: {document.next_review_on:%d/%m/%Y}.", url=f"/documents/{document.id}/reviews",
                    dedupe_key=f"review-due:{document.id}:{document.next_review_on.isoformat()}:{'late' if late else 'soon'}",
                    now=now)
     return f"{len(due)} document(s) due for review ({len(overdue)} overdue), {len(keepers)} keeper(s) told"

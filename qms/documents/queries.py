@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
 from qms.documents.models import Document, DocumentStatus, Revision, RevisionState
-from qms.text import like_pattern
+from qms.text import word_patterns
 
 SORTS = {
     "code": lambda eff: [Document.code],
@@ -57,8 +57,8 @@ def master_list(filters: MasterListFilters) -> Select:
         query = query.where(Document.type_id == filters.type_id)
     if filters.unit_id:
         query = query.where(Document.owner_unit_id == filters.unit_id)
-    if filters.q:
-        query = query.where(Document.search_key.like(like_pattern(filters.q), escape="\\"))
+    for pattern in word_patterns(filters.q):
+        query = query.where(Document.search_key.like(pattern, escape="\\"))
     return query.order_by(*SORTS[filters.sort](effective), Document.code)
 
 

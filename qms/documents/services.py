@@ -114,13 +114,18 @@ def update_document_type(doc_type: DocumentType, *, pattern: str, next_number: i
     return doc_type
 
 
-def propose_code(doc_type: DocumentType, parent: Document | None = None) -> str:
-    """The next free code of a type (skipping codes already taken: a code is never reused)."""
+def propose_code(doc_type: DocumentType, parent: Document | None = None) -> str | None:
+    """The next free code of a type, skipping codes already taken (a code is never reused).
+
+    None when the pattern has no sequence number (e.g. "{abbr}": CSCL) and its one code is taken.
+    """
     number = doc_type.next_number
     while True:
         code = format_code(doc_type, number, parent)
         if not _code_taken(code):
             return code
+        if format_code(doc_type, number + 1, parent) == code:
+            return None  # the pattern does not depend on the number: there is no next code
         number += 1
 
 
@@ -143,6 +148,9 @@ def create_document(values: dict, *, actor, now: datetime | None = None) -> Docu
         raise DomainError(_("Documents of the type %(type)s belong to a procedure: choose it.", type=doc_type.name),
                           field="parent_id")
     code = (values.get("code") or "").strip() or propose_code(doc_type, parent)
+    if not code:
+        raise DomainError(_("Every code of the pattern %(pattern)s is taken: type the code of the new document.",
+                            pattern=doc_type.code_pattern), field="code")
     if _code_taken(code):
         raise Conflict(_("The code %(code)s is already used; a code is never reused.", code=code), field="code")
     title = (values.get("title") or "").strip()

@@ -92,7 +92,8 @@ def new():
 def _proposals() -> dict[int, str]:
     """The next code of each type without a parent, shown as the code field's placeholder."""
     types = db.session.scalars(select(DocumentType).where(DocumentType.needs_parent.is_(False))).all()
-    return {t.id: services.propose_code(t) for t in types}
+    proposals = {t.id: services.propose_code(t) for t in types}
+    return {type_id: code for type_id, code in proposals.items() if code}
 
 
 @bp.get("/<int:document_id>")

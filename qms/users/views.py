@@ -14,7 +14,7 @@ from qms.errors import DomainError, Forbidden
 from qms.extensions import db
 from qms.org.models import Position, Unit
 from qms.permissions import Permission, Role, can_manage_delegation, has_permission, require_permission
-from qms.text import like_pattern
+from qms.text import word_patterns
 from qms.timeutil import utcnow
 from qms.ui import NavItem, add_nav
 from qms.users import services
@@ -36,8 +36,8 @@ def _choices():
 def index():
     query = select(User).order_by(User.is_active.desc(), User.full_name)
     q, unit_id, role, status = (request.args.get(k, "") for k in ("q", "unit", "role", "status"))
-    if q:
-        query = query.where(User.search_key.like(like_pattern(q), escape="\\"))
+    for pattern in word_patterns(q):
+        query = query.where(User.search_key.like(pattern, escape="\\"))
     if unit_id.isdigit():
         query = query.where(User.unit_id == int(unit_id))
     if role in {r.value for r in Role}:

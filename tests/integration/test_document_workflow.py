@@ -266,3 +266,14 @@ def test_effect_hands_read_and_confirm_tasks_to_the_distribution(people):
     with pytest.raises(Forbidden):
         distribution.acknowledge(revision, actor=people["director"])
     db.session.rollback()
+
+
+def test_a_pattern_without_a_number_proposes_no_taken_code(people):
+    """Regression: a pattern such as "{abbr}" (CSCL) once looped forever once its code was taken."""
+    policy = _type(DocumentKind.POLICY)
+    assert services.propose_code(policy) == "CSCL"
+    services.create_document({"type_id": policy.id, "title": "Chính sách chất lượng"}, actor=people["secretary"])
+    assert services.propose_code(policy) is None
+    with pytest.raises(DomainError):
+        services.create_document({"type_id": policy.id, "title": "Chính sách khác"}, actor=people["secretary"])
+    db.session.rollback()
