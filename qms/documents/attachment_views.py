@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qms.documents import services
 from qms.documents.models import Revision, RevisionFile
 from qms.documents.views import bp
-from qms.errors import DomainError
 from qms.extensions import db
 from qms.external_docs import services as external
 from qms.external_docs.models import ExternalDocument
 from qms.files.views import send_stored
 from qms.permissions import Permission, can_read_revision, require_permission
 from qms.timeutil import local_today
+from qms.web import perform
 
 
 def _revision(document_id: int, revision_id: int) -> Revision:
@@ -25,21 +25,9 @@ def _revision(document_id: int, revision_id: int) -> Revision:
     return revision
 
 
-def _back(revision: Revision):
-    return redirect(url_for("documents.edit_revision", document_id=revision.document_id, revision_id=revision.id)
-                    + request.form.get("anchor", ""))
-
-
 def _do(revision: Revision, action, done: str):
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _back(revision)
-    db.session.commit()
-    flash(done, "success")
-    return _back(revision)
+    back = url_for("documents.edit_revision", document_id=revision.document_id, revision_id=revision.id)
+    return perform(action, done=done, back=back + request.form.get("anchor", ""))
 
 
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/files")

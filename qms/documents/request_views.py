@@ -30,6 +30,7 @@ from qms.permissions import Permission, can_manage_documents, can_read_revision,
 from qms.timeutil import format_date, local_today
 from qms.ui import NavItem, add_nav
 from qms.users.models import User
+from qms.web import perform
 
 #: The horizons offered by the periodic-review list, in days.
 HORIZONS = (30, 60, 90, 180, 365)
@@ -129,15 +130,9 @@ def reject_change_request(change_request_id: int):
     if not form.validate_on_submit():
         flash(_("Give the reason for the rejection."), "danger")
         return _to_request(item)
-    try:
-        change_service.reject_change_request(item, actor=current_user, reason=form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_request(item)
-    db.session.commit()
-    flash(_("Request rejected; the requester has been told why."), "success")
-    return _to_request(item)
+    return perform(lambda: change_service.reject_change_request(item, actor=current_user, reason=form.reason.data),
+                   done=_("Request rejected; the requester has been told why."),
+                   back=url_for("documents.change_request", change_request_id=item.id))
 
 
 # Periodic reviews ---------------------------------------------------------------------------------

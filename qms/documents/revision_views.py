@@ -28,6 +28,7 @@ from qms.permissions import (
 )
 from qms.signatures.services import signatures_of
 from qms.timeutil import local_today
+from qms.web import perform
 
 
 def _load(document_id: int, revision_id: int) -> Revision:
@@ -37,8 +38,12 @@ def _load(document_id: int, revision_id: int) -> Revision:
     return revision
 
 
+def _revision_url(revision: Revision) -> str:
+    return url_for("documents.revision", document_id=revision.document_id, revision_id=revision.id)
+
+
 def _to_revision(revision: Revision):
-    return redirect(url_for("documents.revision", document_id=revision.document_id, revision_id=revision.id))
+    return redirect(_revision_url(revision))
 
 
 @bp.get("/<int:document_id>/revisions/<int:revision_id>")
@@ -158,15 +163,7 @@ def _commented_step(document_id: int, revision_id: int, step, done: str):
     if not form.validate_on_submit():
         flash(_("Give a reason."), "danger")
         return _to_revision(revision)
-    try:
-        step(revision, form.comment.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_revision(revision)
-    db.session.commit()
-    flash(done, "success")
-    return _to_revision(revision)
+    return perform(lambda: step(revision, form.comment.data), done=done, back=_revision_url(revision))
 
 
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/return")
@@ -187,30 +184,17 @@ def cancel(document_id: int, revision_id: int):
 @require_permission(Permission.DOCUMENTS_MANAGE)
 def make_effective(document_id: int, revision_id: int):
     revision = _load(document_id, revision_id)
-    try:
-        services.make_effective(revision, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_revision(revision)
-    db.session.commit()
-    flash(_("The revision is now in force; the previous one is obsolete."), "success")
-    return _to_revision(revision)
+    return perform(lambda: services.make_effective(revision, actor=current_user),
+                   done=_("The revision is now in force; the previous one is obsolete."),
+                   back=_revision_url(revision))
 
 
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/acknowledge")
 @require_permission(Permission.DOCUMENTS_VIEW)
 def acknowledge(document_id: int, revision_id: int):
     revision = _load(document_id, revision_id)
-    try:
-        distribution.acknowledge(revision, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _to_revision(revision)
-    db.session.commit()
-    flash(_("Thank you: your confirmation has been recorded."), "success")
-    return _to_revision(revision)
+    return perform(lambda: distribution.acknowledge(revision, actor=current_user),
+                   done=_("Thank you: your confirmation has been recorded."), back=_revision_url(revision))
 
 
 @bp.get("/<int:document_id>/compare")

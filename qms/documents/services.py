@@ -47,7 +47,7 @@ from qms.permissions import (
 )
 from qms.signatures import services as signatures
 from qms.text import fold
-from qms.timeutil import add_months, local_today, to_local, utcnow
+from qms.timeutil import add_months, to_local, utcnow
 
 # The seven sections of a Vietnamese procedure (DOMAIN.md 2.4), in order.
 PROCEDURE_SECTIONS = [
