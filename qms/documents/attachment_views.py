@@ -8,21 +8,15 @@ from flask_login import current_user
 
 from qms.documents import services
 from qms.documents.models import Revision, RevisionFile
+from qms.documents.revision_views import load_revision
 from qms.documents.views import bp
 from qms.extensions import db
 from qms.external_docs import services as external
 from qms.external_docs.models import ExternalDocument
 from qms.files.views import send_stored
-from qms.permissions import Permission, can_read_revision, require_permission
-from qms.timeutil import local_today
+from qms.permissions import Permission, require_permission
 from qms.web import perform
 
-
-def _revision(document_id: int, revision_id: int) -> Revision:
-    revision = db.get_or_404(Revision, revision_id)
-    if revision.document_id != document_id or not can_read_revision(current_user, revision, local_today()):
-        abort(404)
-    return revision
 
 
 def _do(revision: Revision, action, done: str):
@@ -33,7 +27,7 @@ def _do(revision: Revision, action, done: str):
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/files")
 @require_permission(Permission.DOCUMENTS_DRAFT)
 def attach(document_id: int, revision_id: int):
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     return _do(revision, lambda: services.attach_file(revision, request.files.get("file"), actor=current_user),
                _("File attached."))
 
@@ -41,7 +35,7 @@ def attach(document_id: int, revision_id: int):
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/files/<int:file_id>/remove")
 @require_permission(Permission.DOCUMENTS_DRAFT)
 def detach(document_id: int, revision_id: int, file_id: int):
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     attached = db.get_or_404(RevisionFile, file_id)
     return _do(revision, lambda: services.detach_file(revision, attached, actor=current_user), _("File removed."))
 
@@ -49,7 +43,7 @@ def detach(document_id: int, revision_id: int, file_id: int):
 @bp.get("/<int:document_id>/revisions/<int:revision_id>/files/<int:file_id>")
 @require_permission(Permission.DOCUMENTS_VIEW)
 def download(document_id: int, revision_id: int, file_id: int):
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     attached = db.get_or_404(RevisionFile, file_id)
     if attached.revision_id != revision.id:
         abort(404)
@@ -59,7 +53,7 @@ def download(document_id: int, revision_id: int, file_id: int):
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/citations")
 @require_permission(Permission.DOCUMENTS_DRAFT)
 def cite(document_id: int, revision_id: int):
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     cited = db.get_or_404(ExternalDocument, request.form.get("external_document_id", type=int) or 0)
     return _do(revision, lambda: external.cite(revision, cited, actor=current_user,
                                                note=request.form.get("note", "")[:300]),
@@ -69,7 +63,7 @@ def cite(document_id: int, revision_id: int):
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/citations/<int:external_id>/remove")
 @require_permission(Permission.DOCUMENTS_DRAFT)
 def uncite(document_id: int, revision_id: int, external_id: int):
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     cited = db.get_or_404(ExternalDocument, external_id)
     return _do(revision, lambda: external.uncite(revision, cited, actor=current_user),
                _("Citation of %(number)s removed.", number=cited.number))

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-
-from qms.documents.models import Acknowledgement, Revision, RevisionState
-from qms.extensions import db
-from qms.permissions import (
-    Permission,
-    can_approve_revision,
-    can_edit_revision,
-    can_review_revision,
-    has_permission,
-)
+from qms.documents.models import RevisionState
+from qms.documents.queries import tasks_of
+from qms.permissions import Permission, has_permission
 from qms.timeutil import format_date, to_local
 from qms.ui import HomePanel, add_home_panel
 
@@ -26,24 +18,19 @@ def document_tasks_panel(user, now):
     if not has_permission(user, Permission.DOCUMENTS_VIEW):
         return None
     today = to_local(now).date()
-    pending = db.session.scalars(select(Revision).where(Revision.state.in_(
-        [RevisionState.DRAFT, RevisionState.SUBMITTED, RevisionState.REVIEWED]))
-        .order_by(Revision.updated_at.desc())).all()
+    tasks = tasks_of(user, today)
     items = []
-    for revision in pending:
+    for revision in sorted(tasks.drafts + tasks.reviews + tasks.approvals, key=lambda r: r.updated_at, reverse=True):
         url = url_for("documents.revision", document_id=revision.document_id, revision_id=revision.id)
         values = {"code": revision.document.code, "title": revision.title}
-        if revision.state == RevisionState.DRAFT and revision.drafted_by_id == user.id \
-                and can_edit_revision(user, revision):
-            items.append((_("Draft to finish: %(code)s %(title)s", **values), url, None))
-        elif can_review_revision(user, revision):
+        if revision.state == RevisionState.DRAFT:
+            if revision.drafted_by_id == user.id:
+                items.append((_("Draft to finish: %(code)s %(title)s", **values), url, None))
+        elif revision in tasks.reviews:
             items.append((_("To review: %(code)s %(title)s", **values), url, "warning"))
-        elif can_approve_revision(user, revision, today):
+        else:
             items.append((_("To approve: %(code)s %(title)s", **values), url, "warning"))
-    acks = db.session.scalars(select(Acknowledgement).join(Revision).where(
-        Acknowledgement.user_id == user.id, Acknowledgement.confirmed_at.is_(None),
-        Revision.state == RevisionState.EFFECTIVE).order_by(Acknowledgement.due_on)).all()
-    for task in acks:
+    for task in tasks.acknowledgements:
         revision = task.revision
         items.append((_("Read and confirm by %(date)s: %(code)s %(title)s", date=format_date(task.due_on),
                         code=revision.document.code, title=revision.title),

@@ -72,3 +72,36 @@ def effective_revisions(document_ids) -> dict[int, Revision]:
     rows = db.session.scalars(select(Revision).where(Revision.document_id.in_(ids),
                                                      Revision.state == RevisionState.EFFECTIVE))
     return {revision.document_id: revision for revision in rows}
+
+
+@dataclass
+class DocumentTasks:
+    """What waits for one person in document control (the "My tasks" page and the home panel)."""
+
+    drafts: list  # drafts they may edit
+    reviews: list
+    approvals: list
+    waiting: list  # approved, waiting for their effective date (the ISO secretary's concern)
+    acknowledgements: list  # "read and confirm" tasks not yet confirmed, earliest due first
+
+
+def tasks_of(user, today) -> DocumentTasks:
+    from qms.documents.models import Acknowledgement
+    from qms.extensions import db
+    from qms.permissions import (Permission, can_approve_revision, can_edit_revision, can_review_revision,
+                                 has_permission)
+
+    pending = db.session.scalars(select(Revision).where(Revision.state.in_(
+        [RevisionState.DRAFT, RevisionState.SUBMITTED, RevisionState.REVIEWED, RevisionState.APPROVED]))
+        .order_by(Revision.updated_at.desc())).all()
+    acknowledgements = db.session.scalars(select(Acknowledgement).join(Revision).where(
+        Acknowledgement.user_id == user.id, Acknowledgement.confirmed_at.is_(None),
+        Revision.state == RevisionState.EFFECTIVE).order_by(Acknowledgement.due_on)).all()
+    return DocumentTasks(
+        drafts=[r for r in pending if r.state == RevisionState.DRAFT and can_edit_revision(user, r)],
+        reviews=[r for r in pending if can_review_revision(user, r)],
+        approvals=[r for r in pending if can_approve_revision(user, r, today)],
+        waiting=[r for r in pending if r.state == RevisionState.APPROVED]
+        if has_permission(user, Permission.DOCUMENTS_MANAGE) else [],
+        acknowledgements=acknowledgements,
+    )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from qms.documents import diff, distribution, services
+from qms.documents import diff, distribution, queries, services
 from qms.documents.forms import CommentForm, RevisionForm, SignForm
 from qms.documents.models import Acknowledgement, Document, Revision, RevisionEvent, RevisionState
 from qms.documents.views import bp
@@ -23,7 +23,6 @@ from qms.permissions import (
     can_read_revision,
     can_return_revision,
     can_review_revision,
-    has_permission,
     require_permission,
 )
 from qms.signatures.services import signatures_of
@@ -31,7 +30,8 @@ from qms.timeutil import local_today
 from qms.web import perform
 
 
-def _load(document_id: int, revision_id: int) -> Revision:
+def load_revision(document_id: int, revision_id: int) -> Revision:
+    """The revision of that document, if this user may read it; 404 otherwise (also for the other views)."""
     revision = db.get_or_404(Revision, revision_id)
     if revision.document_id != document_id or not can_read_revision(current_user, revision, local_today()):
         abort(404)
@@ -49,7 +49,7 @@ def _to_revision(revision: Revision):
 @bp.get("/<int:document_id>/revisions/<int:revision_id>")
 @require_permission(Permission.DOCUMENTS_VIEW)
 def revision(document_id: int, revision_id: int):
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     today = local_today()
     events = db.session.scalars(select(RevisionEvent).where(RevisionEvent.revision_id == revision.id)
                                 .order_by(RevisionEvent.id)).all()
@@ -82,7 +82,7 @@ def _action_labels() -> dict[str, str]:
 @bp.route("/<int:document_id>/revisions/<int:revision_id>/edit", methods=["GET", "POST"])
 @require_permission(Permission.DOCUMENTS_DRAFT)
 def edit_revision(document_id: int, revision_id: int):
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     if not can_edit_revision(current_user, revision):
         abort(403)
     form = RevisionForm(obj=revision)
@@ -116,7 +116,7 @@ def _references(revision: Revision) -> dict:
 
 
 def _signed_step(document_id: int, revision_id: int, step):
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     form = SignForm()
     if not form.validate_on_submit():
         flash(_("Enter your password to sign."), "danger")
@@ -158,7 +158,7 @@ def approve(document_id: int, revision_id: int):
 
 
 def _commented_step(document_id: int, revision_id: int, step, done: str):
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     form = CommentForm()
     if not form.validate_on_submit():
         flash(_("Give a reason."), "danger")
@@ -183,7 +183,7 @@ def cancel(document_id: int, revision_id: int):
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/make-effective")
 @require_permission(Permission.DOCUMENTS_MANAGE)
 def make_effective(document_id: int, revision_id: int):
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     return perform(lambda: services.make_effective(revision, actor=current_user),
                    done=_("The revision is now in force; the previous one is obsolete."),
                    back=_revision_url(revision))
@@ -192,7 +192,7 @@ def make_effective(document_id: int, revision_id: int):
 @bp.post("/<int:document_id>/revisions/<int:revision_id>/acknowledge")
 @require_permission(Permission.DOCUMENTS_VIEW)
 def acknowledge(document_id: int, revision_id: int):
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     return perform(lambda: distribution.acknowledge(revision, actor=current_user),
                    done=_("Thank you: your confirmation has been recorded."), back=_revision_url(revision))
 
@@ -204,13 +204,13 @@ def compare(document_id: int):
     document = db.get_or_404(Document, document_id)
     readable = [r for r in document.revisions if can_read_revision(current_user, r, local_today())]
     newer_id = request.args.get("to", type=int) or (readable[-1].id if readable else 0)
-    newer = _load(document_id, newer_id)
+    newer = load_revision(document_id, newer_id)
     earlier = [r for r in readable if (r.issue_no, r.revision_no) < (newer.issue_no, newer.revision_no)]
     older_id = request.args.get("from", type=int) or (earlier[-1].id if earlier else 0)
     if not older_id:
         flash(_("There is no earlier revision to compare with."), "info")
         return redirect(url_for("documents.detail", document_id=document_id))
-    older = _load(document_id, older_id)
+    older = load_revision(document_id, older_id)
     if (older.issue_no, older.revision_no) > (newer.issue_no, newer.revision_no):
         older, newer = newer, older
     return render_template("documents/compare.html", document=document, older=older, newer=newer,
@@ -223,7 +223,7 @@ def export_docx(document_id: int, revision_id: int):
     from qms.documents.exports import revision_docx
     from qms.org.services import current_agency
 
-    revision = _load(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     history = [r for r in revision.document.revisions if r.state in (
         RevisionState.EFFECTIVE, RevisionState.SUPERSEDED, RevisionState.WITHDRAWN) and r.id <= revision.id]
     if revision not in history:
@@ -240,18 +240,8 @@ def export_docx(document_id: int, revision_id: int):
 def tasks():
     """What waits for me in document control: drafts, reviews, approvals, confirmations."""
     today = local_today()
-    pending = db.session.scalars(select(Revision).where(Revision.state.in_(
-        [RevisionState.DRAFT, RevisionState.SUBMITTED, RevisionState.REVIEWED, RevisionState.APPROVED]))
-        .order_by(Revision.updated_at.desc())).all()
-    mine = {
-        "drafts": [r for r in pending if r.state == RevisionState.DRAFT and can_edit_revision(current_user, r)],
-        "reviews": [r for r in pending if can_review_revision(current_user, r)],
-        "approvals": [r for r in pending if can_approve_revision(current_user, r, today)],
-        "waiting": [r for r in pending if r.state == RevisionState.APPROVED]
-        if has_permission(current_user, Permission.DOCUMENTS_MANAGE) else [],
-    }
-    acks = db.session.scalars(select(Acknowledgement).join(Revision).where(
-        Acknowledgement.user_id == current_user.id, Acknowledgement.confirmed_at.is_(None),
-        Revision.state == RevisionState.EFFECTIVE).order_by(Acknowledgement.due_on)).all()
+    found = queries.tasks_of(current_user, today)
+    mine = {"drafts": found.drafts, "reviews": found.reviews, "approvals": found.approvals, "waiting": found.waiting}
+    acks = found.acknowledgements
     return render_template("documents/tasks.html", mine=mine, acks=acks, today=today)
 

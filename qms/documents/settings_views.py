@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from qms.documents import distribution, services
 from qms.documents.models import Acknowledgement, DocumentType, Revision
+from qms.documents.revision_views import load_revision
 from qms.documents.views import bp
 from qms.errors import DomainError
 from qms.exports import XLSX_MIMETYPE
 from qms.extensions import db
 from qms.org.models import Unit
-from qms.permissions import Permission, can_read_revision, require_permission
+from qms.permissions import Permission, require_permission
 from qms.timeutil import local_today
 from qms.users.models import User
 
@@ -50,17 +51,11 @@ class _ParentExample:
     code = "QT-01"
 
 
-def _revision(document_id: int, revision_id: int) -> Revision:
-    revision = db.get_or_404(Revision, revision_id)
-    if revision.document_id != document_id or not can_read_revision(current_user, revision, local_today()):
-        abort(404)
-    return revision
-
 
 @bp.route("/<int:document_id>/revisions/<int:revision_id>/distribution", methods=["GET", "POST"])
 @require_permission(Permission.DOCUMENTS_DRAFT)
 def distribution_list(document_id: int, revision_id: int):
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     if request.method == "POST":
         try:
             distribution.set_distribution(revision, unit_ids=request.form.getlist("unit_ids", type=int),
@@ -84,7 +79,7 @@ def distribution_list(document_id: int, revision_id: int):
 @require_permission(Permission.DOCUMENTS_VIEW)
 def acknowledgements(document_id: int, revision_id: int):
     """Sổ theo dõi phân phối và xác nhận: who confirmed, when, who is overdue."""
-    revision = _revision(document_id, revision_id)
+    revision = load_revision(document_id, revision_id)
     rows = _acknowledgements(revision)
     if request.args.get("format") == "xlsx":
         from qms.documents.exports import acknowledgement_register_xlsx
