@@ -55,6 +55,9 @@ class Config:
     FILE_STORE = str(INSTANCE_DIR / "files")
 
     # Controlled documents.
+    # The domain packages built on the kernel, loaded by name (the kernel imports none of them).
+    DOMAIN_PACKAGES = ["processes"]
+
     DOCUMENT_REVIEW_MONTHS = 12  # default periodic review interval
     ACKNOWLEDGE_WORKING_DAYS = 5  # time to "read and confirm" an effective revision
     EXTERNAL_UPDATE_MONTHS = 3  # QĐ 19/2014 Art. 4.4a: legal changes enter the QMS within three months

@@ -1,4 +1,18 @@
 """Administrative procedures (TTHC), their process maps and versions, dossiers and step timing.
 
 Built by the process-maps and dossiers issues; depends only on the kernel ``qms``.
+``init_app`` registers the blueprint, the navigation, the guard that keeps signed process maps
+unchanged and the document-control extension that ties a process version to its revision.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from processes import extension, guards, models, views  # noqa: F401 - models before the first query
+
+    guards.install()
+    extension.register()
+    views.init_app(app)

@@ -38,6 +38,7 @@ def create_app(config: str | dict | None = None, **overrides) -> Flask:
     register_i18n(app)
     register_request_guards(app)
     register_blueprints(app)
+    register_domains(app)
     register_template_helpers(app)
     register_cli(app)
     from qms.errors import register_error_pages
@@ -101,6 +102,14 @@ def register_blueprints(app: Flask) -> None:
     for module in (home_views, auth_views, document_views, external_views, record_views, file_views,
                    notification_views, user_views, org_views, audit_views):
         module.init_app(app)
+
+
+def register_domains(app: Flask) -> None:
+    """Load the domain packages (processes, audits, nonconformities) by name: each has ``init_app(app)``."""
+    import importlib
+
+    for name in app.config["DOMAIN_PACKAGES"]:
+        importlib.import_module(name).init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

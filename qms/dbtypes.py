@@ -31,8 +31,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
-def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
-    """A VARCHAR enum stored by value (not by member name), checked by a named constraint."""
+def enum_column(enum_cls: type[enum.Enum], length: int = 32, name: str | None = None) -> Enum:
+    """A VARCHAR enum stored by value (not by member name), checked by a named constraint.
+
+    Give *name* when one table has two columns of the same enum (the constraint names must differ).
+    """
     return Enum(
         enum_cls,
         values_callable=lambda members: [member.value for member in members],
@@ -40,7 +43,7 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
         length=length,
         validate_strings=True,
         create_constraint=True,
-        name=f"{enum_cls.__name__.lower()}_enum",
+        name=name or f"{enum_cls.__name__.lower()}_enum",
     )
 
 

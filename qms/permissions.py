@@ -63,6 +63,9 @@ class Permission(StrEnum):
     RECORDS_VIEW = "records.view"
     RECORDS_FILE = "records.file"
     RECORDS_MANAGE = "records.manage"
+    # Administrative procedures and their process maps (clauses 4.1, 7.5.1)
+    PROCESSES_VIEW = "processes.view"
+    PROCESSES_MANAGE = "processes.manage"
 
 
 PERMISSION_LABELS = {
@@ -83,9 +86,12 @@ PERMISSION_LABELS = {
     Permission.RECORDS_VIEW: _l("Read quality records"),
     Permission.RECORDS_FILE: _l("File quality records"),
     Permission.RECORDS_MANAGE: _l("Keep record categories and dispose of records"),
+    Permission.PROCESSES_VIEW: _l("Read the catalogue of administrative procedures and their process maps"),
+    Permission.PROCESSES_MANAGE: _l("Keep the catalogue of administrative procedures; import process maps"),
 }
 
-_EVERYONE = {Permission.ORG_VIEW, Permission.DOCUMENTS_VIEW, Permission.EXTERNAL_DOCS_VIEW, Permission.RECORDS_VIEW}
+_EVERYONE = {Permission.ORG_VIEW, Permission.DOCUMENTS_VIEW, Permission.EXTERNAL_DOCS_VIEW, Permission.RECORDS_VIEW,
+             Permission.PROCESSES_VIEW}
 _STAFF = _EVERYONE | {Permission.CHANGE_REQUESTS_CREATE}
 _READ_EVIDENCE = {Permission.AUDIT_LOG_VIEW, Permission.DOCUMENTS_VIEW_OBSOLETE}
 
@@ -98,7 +104,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _STAFF
         | _READ_EVIDENCE
         | {Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW, Permission.DOCUMENTS_MANAGE,
-           Permission.EXTERNAL_DOCS_MANAGE, Permission.RECORDS_FILE, Permission.RECORDS_MANAGE}
+           Permission.EXTERNAL_DOCS_MANAGE, Permission.RECORDS_FILE, Permission.RECORDS_MANAGE,
+           Permission.PROCESSES_MANAGE}
     ),
     Role.DIRECTOR: frozenset(
         _STAFF | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE, Permission.DOCUMENTS_APPROVE,

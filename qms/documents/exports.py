@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font
 
 from qms.docx import (COPY_MARK_TEXT, MARK_COLOUR, CopyMark, HeaderBlock, add_copy_mark, add_header_block,
                       add_heading, add_table, add_text, document_bytes, html_to_docx, new_document)
+from qms.documents import hooks
 from qms.documents.models import ChangeKind, DocumentKind, DocumentStatus, Revision, RevisionState, SectionKey
 from qms.exports import add_table_sheet, set_print_layout, workbook_bytes
 from qms.signatures.models import SignatureMeaning
@@ -111,6 +112,7 @@ def revision_docx(revision: Revision, *, agency, signatures: Iterable, history: 
     for section in revision.sections:
         add_heading(doc, SECTION_HEADINGS.get(section.key, section.title))
         html_to_docx(doc, section.body_html or "")
+        hooks.write_docx(doc, revision, section.key)  # e.g. the process map after "Nội dung quy trình"
     if revision.files:
         add_heading(doc, "TÀI LIỆU ĐÍNH KÈM")
         for number, attached in enumerate(revision.files, start=1):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from qms.documents import diff, distribution, queries, services
+from qms.documents import diff, distribution, hooks, queries, services
 from qms.documents.forms import CommentForm, RevisionForm, SignForm
 from qms.documents.models import Acknowledgement, Document, Revision, RevisionEvent, RevisionState
 from qms.documents.views import bp
@@ -70,7 +70,7 @@ def revision(document_id: int, revision_id: int):
                            sign_form=SignForm(), comment_form=CommentForm(), others=others,
                            can_edit=can_edit_revision(current_user, revision), today=today,
                            recipients=distribution.recipients(revision), action_labels=_action_labels(),
-                           citations=_references(revision)["citations"])
+                           citations=_references(revision)["citations"], extension_links=hooks.links(revision))
 
 
 def _action_labels() -> dict[str, str]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 
-from qms.documents import distribution, services
+from qms.documents import distribution, hooks, services
 from qms.documents.models import Acknowledgement, ChangeKind, Document, DocumentKind, DocumentType
 from qms.extensions import db
 from qms.notifications.models import Notification
@@ -63,6 +63,7 @@ def _load_document(spec: dict, users: dict, password: str) -> Document:
             if "sections" in rev else [{"key": s.key.value, "title": s.title, "body_html": _replace(s.body_html, rev)}
                                        for s in revision.sections]
         services.update_draft(revision, values, sections, actor=drafter)
+        hooks.seed(revision, rev, spec)  # e.g. the process map of a procedure
         distribution.set_distribution(revision, unit_ids=unit_ids, user_ids=[], actor=drafter)
         services.submit_revision(revision, actor=drafter, password=password, now=approved - timedelta(days=3))
         services.review_revision(revision, actor=reviewer, password=password, comment="Đồng ý trình phê duyệt.",

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from qms.audit import log as audit
+from qms.documents import hooks
 from qms.documents.models import (
     ChangeKind,
     Document,
@@ -249,6 +250,7 @@ def open_revision(document: Document, change_kind: ChangeKind, *, actor, values:
     db.session.flush()
     db.session.expire(document, ["revisions"])
     _copy_citations(base, revision)
+    hooks.copy_content(base, revision)
     _event(revision, "create", None, RevisionState.DRAFT, actor, now=now,
            comment=f"{change_kind.label} ← {base.numbering}")
     return revision
@@ -340,7 +342,7 @@ def revision_content(revision: Revision) -> dict:
 
     citations = db.session.scalars(select(RevisionCitation).where(RevisionCitation.revision_id == revision.id)
                                    .order_by(RevisionCitation.external_document_id)).all()
-    return {
+    content = {
         "document": revision.document.code,
         "title": revision.title,
         "issue_no": revision.issue_no,
@@ -351,6 +353,8 @@ def revision_content(revision: Revision) -> dict:
         "files": [[f.filename, f.file.sha256] for f in revision.files],
         "citations": [[c.external_document.number, c.note] for c in citations],
     }
+    content.update(hooks.extra_content(revision))  # e.g. the process map of a procedure
+    return content
 
 
 def revision_hash(revision: Revision) -> str:
@@ -393,6 +397,7 @@ def submit_revision(revision: Revision, *, actor, password: str, comment: str = 
         raise Forbidden(_("Only the drafter or the ISO secretary submits this draft."))
     if not any(html_text(s.body_html).strip() for s in revision.sections) and not revision.files:
         raise DomainError(_("The revision has no content yet: write its sections or attach its files."))
+    hooks.check_ready(revision, "submit")
     now = now or utcnow()
     _sign(revision, Action.SUBMIT, actor, password, comment=comment, now=now)
     revision.submitted_at = now
@@ -445,6 +450,7 @@ def approve_revision(revision: Revision, *, actor, password: str, effective_on: 
     effective_on = effective_on or revision.planned_effective_on or today
     if effective_on < today:
         raise DomainError(_("The effective date cannot be in the past."), field="effective_on")
+    hooks.check_ready(revision, "approve")
     signature = _sign(revision, Action.APPROVE, actor, password, capacity=capacity, comment=comment, now=now)
     revision.approved_by_id, revision.approved_at = actor.id, now
     revision.approver_capacity = capacity
