@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, timedelta
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from config import PROJECT_ROOT
@@ -109,12 +111,23 @@ def load_demo(directory: Path = DEMO_DIR) -> SeedReport:
 
     report.created += ensure_document_types()
     # The register first (documents cite it), the amendments last (so that citing documents are flagged).
-    for step in (lambda: load_external_documents(directory), lambda: load_documents_demo(data, password),
-                 lambda: load_external_relations(directory), lambda: load_records_demo(data)):
+    # Domains add their steps by order (see ``add_demo_step``): 10 external documents, 20 documents,
+    # 30 external relations, 40 quality records.
+    steps = [(10, lambda: load_external_documents(directory)), (20, lambda: load_documents_demo(data, password)),
+             (30, lambda: load_external_relations(directory)), (40, lambda: load_records_demo(data))]
+    steps += [(order, partial(step, directory, data, password))
+              for order, step in current_app.extensions.get("qms_demo_steps", [])]
+    for _order, step in sorted(steps, key=lambda item: item[0]):
         created, unchanged = step()
         report.created, report.unchanged = report.created + created, report.unchanged + unchanged
     db.session.flush()
     return report
+
+
+def add_demo_step(app, order: int, step) -> None:
+    """A domain's part of the demo: *step(directory, data, password)* returns (created, unchanged) and runs
+    in *order* among the kernel's steps (e.g. 15: after the external register, before the documents)."""
+    app.extensions.setdefault("qms_demo_steps", []).append((order, step))
 
 
 def _id_of(model, code: str | None) -> int | None:
