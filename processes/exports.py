@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Emu, Pt
 
@@ -41,16 +42,27 @@ def step_rows(version: ProcessVersion) -> list[tuple[str, ...]]:
     return rows
 
 
+def _turn_page(doc, orientation: WD_ORIENT) -> None:
+    """Start a new page in *orientation*; the header block of the first section carries on."""
+    previous = doc.sections[-1]
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    if section.orientation != orientation:
+        section.orientation = orientation
+        section.page_width, section.page_height = previous.page_height, previous.page_width
+
+
 def write_process_section(doc, version: ProcessVersion) -> None:
-    """The map (PNG rendered from the same SVG as the browser's) and the step and branch tables."""
+    """The map on a landscape page (a PNG of the same SVG as the browser's), then the step and branch tables."""
     from processes.drawing import render_png
 
-    width = text_width(doc)
+    _turn_page(doc, WD_ORIENT.LANDSCAPE)
     caption = doc.add_paragraph()
     add_text(caption, "Sơ đồ quy trình", bold=True)
     picture = doc.add_paragraph()
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    picture.add_run().add_picture(BytesIO(render_png(version)), width=width)
+    picture.add_run().add_picture(BytesIO(render_png(version)), width=text_width(doc))
+    _turn_page(doc, WD_ORIENT.PORTRAIT)
+    width = text_width(doc)
     heading = doc.add_paragraph()
     add_text(heading, "Các bước thực hiện", bold=True)
     add_table(doc, step_rows(version), widths=[Emu(int(width * share)) for share in _STEP_SHARES], size=Pt(11),
