@@ -17,6 +17,7 @@ source scripts/lib.sh
 ensure_venv
 echo "==> Installing the project into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+ensure_cairo
 
 echo "==> Migrating the database"
 .venv/bin/qms db upgrade

@@ -46,3 +46,32 @@ ensure_venv() {
         fi
     fi
 }
+
+# Install a Debian package when *test* fails: ensure_debian_package PACKAGE "WHAT FAILS WITHOUT IT" TEST...
+# Warns (and carries on) when there is no apt-get or no root.
+ensure_debian_package() {
+    local package=$1 consequence=$2
+    shift 2
+    "$@" && return 0
+    echo "==> Debian's $package is missing: installing it"
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "warning: no apt-get here. Install $package yourself; $consequence." >&2
+        return 0
+    fi
+    if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
+        echo "warning: not root and no sudo: run 'apt-get install $package' as root; $consequence." >&2
+        return 0
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { as_root apt-get update -qq && as_root apt-get install -y -qq "$package"; }; then
+        echo "warning: could not install $package with apt-get; $consequence." >&2
+    fi
+}
+
+has_cairo() {
+    ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'
+}
+
+ensure_cairo() {
+    ensure_debian_package libcairo2 "the process maps in Word exports need it" has_cairo
+}

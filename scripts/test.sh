@@ -16,27 +16,15 @@ CHROMIUM=/usr/bin/chromium
 
 source scripts/lib.sh
 
-ensure_chromium() {
-    [[ -x $CHROMIUM ]] && return 0
-    echo "==> $CHROMIUM is missing: installing Debian's chromium package"
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "warning: no apt-get here. Install Chromium at $CHROMIUM yourself; the browser tests (tests/e2e) fail without it." >&2
-        return 0
-    fi
-    if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null 2>&1; then
-        echo "warning: not root and no sudo: run 'apt-get install chromium' as root; the browser tests (tests/e2e) fail without it." >&2
-        return 0
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    if ! { as_root apt-get update -qq && as_root apt-get install -y -qq chromium; }; then
-        echo "warning: could not install chromium with apt-get; the browser tests (tests/e2e) fail without $CHROMIUM." >&2
-    fi
+has_chromium() {
+    [[ -x $CHROMIUM ]]
 }
 
 ensure_venv
 echo "==> Installing the project and its test dependencies into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-ensure_chromium
+ensure_debian_package chromium "the browser tests (tests/e2e) fail without $CHROMIUM" has_chromium
+ensure_cairo
 
 echo "==> python -m pytest $*"
 status=0
