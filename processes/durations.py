@@ -10,6 +10,7 @@ import re
 from fractions import Fraction
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from processes.models import TimeUnit
 from qms.errors import DomainError
@@ -67,8 +68,14 @@ def format_duration(minutes: int, unit: TimeUnit, *, long: bool = False) -> str:
 
 
 def duration_label(minutes: int, unit: TimeUnit) -> str:
-    """The same in the interface language: "0,5 ngày làm việc" / "0.5 working days"."""
-    return _("%(amount)s %(unit)s", amount=format_amount(minutes, unit), unit=unit.label)
+    """The same in the interface language: "0,5 ngày làm việc" / "0.5 working days", "1 working day"."""
+    amount = format_amount(minutes, unit)
+    count = 1 if minutes == unit.minutes else 2
+    if unit == TimeUnit.WORKING_DAYS:
+        return ngettext("%(amount)s working day", "%(amount)s working days", count, amount=amount)
+    if unit == TimeUnit.WORKING_HOURS:
+        return ngettext("%(amount)s working hour", "%(amount)s working hours", count, amount=amount)
+    return ngettext("%(amount)s calendar day", "%(amount)s calendar days", count, amount=amount)
 
 
 def compatible(a: TimeUnit, b: TimeUnit) -> bool:

@@ -127,6 +127,10 @@ def update_procedure(procedure: AdministrativeProcedure, values: dict, *, actor)
     if "legal_basis_ids" in values:
         set_legal_bases(procedure, values["legal_basis_ids"], actor=actor)
     db.session.flush()
+    for version in db.session.scalars(select(ProcessVersion).join(Revision, Revision.id == ProcessVersion.revision_id)
+                                      .where(ProcessVersion.procedure_id == procedure.id,
+                                             Revision.state == RevisionState.DRAFT)):
+        refresh_limit(version)  # a draft follows the catalogue; a submitted one is returned if it must change
     return procedure
 
 

@@ -195,3 +195,11 @@ def test_an_abolished_procedure_gets_no_new_version(people):
     with pytest.raises(Conflict):
         services.start_version(procedure, actor=people["specialist"])
     assert db.session.scalar(select(db.func.count(ProcessVersion.id))) == 1
+
+
+def test_a_draft_follows_the_catalogue_limit_at_once(people):
+    procedure, version = draft_first_version(people)
+    services.update_procedure(procedure, {"committed_limit": "14", "committed_limit_unit": "working_days"},
+                              actor=people["secretary"])
+    assert (version.limit_minutes, version.limit_unit) == (14 * 480, TimeUnit.WORKING_DAYS)
+    assert any("6" in p for p in services.time_problems(version))  # 20 days of steps, 6 too many
