@@ -29,6 +29,7 @@ DRAFTERS = frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.SPECIALIST})
 REVIEWERS = frozenset({Role.ISO_SECRETARY, Role.DIRECTOR, Role.UNIT_HEAD})
 ISO_SECRETARY = frozenset({Role.ISO_SECRETARY})
 NOBODY = frozenset()
+CATALOGUE_KEEPERS = frozenset({Role.ISO_SECRETARY})
 RECORD_FILERS = frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.SPECIALIST, Role.ONE_STOP_OFFICER})
 RECORD_KEEPERS = frozenset({Role.ISO_SECRETARY})
 
@@ -121,6 +122,22 @@ EXPECTED = {
     "notifications.index": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN - {Role.EXTERNAL_AUDITOR},  # someone else's: 404, not 403
     "notifications.mark_all_read": SIGNED_IN - {Role.EXTERNAL_AUDITOR},
+    # Administrative procedures and process maps (the walk's procedure has one version in force)
+    "processes.index": SIGNED_IN,
+    "processes.detail": SIGNED_IN,
+    "processes.version": SIGNED_IN,
+    "processes.compare": SIGNED_IN,  # with one version: a redirect and a message
+    "processes.map_download": SIGNED_IN,
+    "processes.bpmn": SIGNED_IN,
+    "processes.new": CATALOGUE_KEEPERS,
+    "processes.edit": CATALOGUE_KEEPERS,
+    "processes.abolish": CATALOGUE_KEEPERS,
+    "processes.reinstate": CATALOGUE_KEEPERS,
+    "processes.start_version": DRAFTERS,
+    "processes.edit_version": NOBODY,  # the version in force is signed: nobody edits it
+    "processes.export_maps": SIGNED_IN,
+    "processes.import_template": SIGNED_IN,
+    "processes.import_maps": CATALOGUE_KEEPERS,
 }
 
 
@@ -159,6 +176,7 @@ def objects(app, make_user):
         document_id, revision_id = _effective_document(director)
         records |= {"document_id": document_id, "revision_id": revision_id,
                     "change_request_id": _change_request(document_id)}
+        records |= _procedure_in_force(director)
         return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
                           "delegation_id": delegation.id, "notification_id": notification.id,
                           "external_document_id": external.id, "external_id": external.id,
@@ -188,6 +206,34 @@ def _effective_document(director_id):
         services.approve_revision(revision, actor=director, password=DEMO_PASSWORD)
         db.session.commit()
         return document.id, revision.id
+
+
+def _procedure_in_force(director_id):
+    """A TTHC whose one-step process version is in force."""
+    from processes import services as processes
+    from processes.models import AdministrativeProcedure, TimeUnit
+    from qms.audit import log as audit
+    from qms.documents import services
+    from qms.users.models import User
+    from tests.conftest import DEMO_PASSWORD
+
+    with audit.acting_as(audit.Actor.system("test")):
+        drafter = db.session.scalar(select(User).where(User.username == "target"))
+        reviewer = db.session.scalar(select(User).where(User.username == "phogiamdoc"))
+        procedure = AdministrativeProcedure(code="1.000001", name="Thủ tục thử", field="Thử", legal_limit_minutes=480,
+                                            legal_limit_unit=TimeUnit.WORKING_DAYS)
+        db.session.add(procedure)
+        db.session.flush()
+        version = processes.start_version(procedure, actor=drafter)
+        processes.replace_steps(version, [{"code": "B1", "name": "Giải quyết", "performer": "Chuyên viên",
+                                           "amount": "1", "unit": "working_days"}], actor=drafter)
+        revision = version.revision
+        services.update_draft(revision, {}, [{"title": "Mục đích", "body_html": "<p>Thử</p>"}], actor=drafter)
+        services.submit_revision(revision, actor=drafter, password=DEMO_PASSWORD)
+        services.review_revision(revision, actor=reviewer, password=DEMO_PASSWORD)
+        services.approve_revision(revision, actor=db.session.get(User, director_id), password=DEMO_PASSWORD)
+        db.session.commit()
+        return {"procedure_id": procedure.id, "version_id": version.id}
 
 
 def _change_request(document_id):
