@@ -16,3 +16,9 @@ def init_app(app: Flask) -> None:
     guards.install()
     extension.register()
     views.init_app(app)
+
+    from processes import seeding
+    from qms.seeding import add_demo_step
+
+    add_demo_step(app, 15, seeding.load_procedures_demo)  # after the external register, before the documents
+    add_demo_step(app, 25, seeding.abolish_procedures_demo)  # after the documents: their maps predate it
