@@ -68,7 +68,7 @@ def _apply_values(procedure: AdministrativeProcedure, values: dict) -> None:
         if key in values:
             setattr(procedure, key, values[key])
     if "legal_limit" in values or "legal_limit_unit" in values:
-        unit = TimeUnit(values.get("legal_limit_unit") or procedure.legal_limit_unit)
+        unit = TimeUnit(values.get("legal_limit_unit") or procedure.legal_limit_unit or TimeUnit.WORKING_DAYS)
         procedure.legal_limit_unit = unit
         procedure.legal_limit_minutes = require_minutes(values.get("legal_limit"), unit, field="legal_limit")
     if "committed_limit" in values:
