@@ -15,7 +15,11 @@ def init_app(app: Flask) -> None:
 
     guards.install()
     extension.register()
+    from processes import import_views  # noqa: F401 - the .xlsx routes, on bp before it is registered
     views.init_app(app)
+    from processes import commands
+
+    commands.init_app(app)
 
     from processes import seeding
     from qms.seeding import add_demo_step
