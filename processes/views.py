@@ -85,8 +85,7 @@ def index():
     page = db.paginate(queries.catalogue_query(**filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     current = {p.id: queries.current_version(p) for p in page.items}
     return render_template("processes/index.html", page=page, filters=filters, fields=queries.fields(),
-                           statuses=list(ProcedureStatus), current=current,
-                           has_import="processes.import_maps" in current_app.view_functions)
+                           statuses=list(ProcedureStatus), current=current)
 
 
 def _form_page(procedure: AdministrativeProcedure | None):
