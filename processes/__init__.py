@@ -11,18 +11,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from processes import extension, guards, models, views  # noqa: F401 - models before the first query
+    # models before the first query; import_views puts the .xlsx routes on bp before views registers it
+    from processes import commands, extension, guards, import_views, models, seeding, views  # noqa: F401
+    from qms.seeding import add_demo_step
 
     guards.install()
     extension.register()
-    from processes import import_views  # noqa: F401 - the .xlsx routes, on bp before it is registered
     views.init_app(app)
-    from processes import commands
-
     commands.init_app(app)
-
-    from processes import seeding
-    from qms.seeding import add_demo_step
-
     add_demo_step(app, 15, seeding.load_procedures_demo)  # after the external register, before the documents
     add_demo_step(app, 25, seeding.abolish_procedures_demo)  # after the documents: their maps predate it
