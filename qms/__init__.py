@@ -90,6 +90,7 @@ def register_request_guards(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from qms.audit import views as audit_views
     from qms.auth import views as auth_views
+    from qms.calendar import views as calendar_views
     from qms.documents import views as document_views
     from qms.external_docs import views as external_views
     from qms.files import views as file_views
@@ -100,7 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from qms.users import views as user_views
 
     for module in (home_views, auth_views, document_views, external_views, record_views, file_views,
-                   notification_views, user_views, org_views, audit_views):
+                   notification_views, user_views, org_views, calendar_views, audit_views):
         module.init_app(app)
 
 

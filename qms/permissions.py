@@ -49,6 +49,7 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     DELEGATIONS_MANAGE = "delegations.manage"
     AUDIT_LOG_VIEW = "audit_log.view"
+    CALENDAR_MANAGE = "calendar.manage"
     # Controlled documents (clause 4.2.3)
     DOCUMENTS_VIEW = "documents.view"
     DOCUMENTS_VIEW_OBSOLETE = "documents.view_obsolete"
@@ -74,6 +75,7 @@ PERMISSION_LABELS = {
     Permission.USERS_MANAGE: _l("Manage users, roles and passwords"),
     Permission.DELEGATIONS_MANAGE: _l("Manage signing delegations"),
     Permission.AUDIT_LOG_VIEW: _l("View and export the audit log"),
+    Permission.CALENDAR_MANAGE: _l("Keep the working calendar: office hours, days off and make-up days, counting rules"),
     Permission.DOCUMENTS_VIEW: _l("Read the documents in force"),
     Permission.DOCUMENTS_VIEW_OBSOLETE: _l("Read obsolete revisions"),
     Permission.DOCUMENTS_DRAFT: _l("Draft documents and revisions"),
@@ -105,7 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _READ_EVIDENCE
         | {Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW, Permission.DOCUMENTS_MANAGE,
            Permission.EXTERNAL_DOCS_MANAGE, Permission.RECORDS_FILE, Permission.RECORDS_MANAGE,
-           Permission.PROCESSES_MANAGE}
+           Permission.PROCESSES_MANAGE, Permission.CALENDAR_MANAGE}
     ),
     Role.DIRECTOR: frozenset(
         _STAFF | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE, Permission.DOCUMENTS_APPROVE,

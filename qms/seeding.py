@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from config import PROJECT_ROOT
+from qms.calendar.seeding import load_calendar_demo
 from qms.documents.defaults import ensure_document_types
 from qms.documents.seeding import load_documents_demo
 from qms.extensions import db
@@ -111,9 +112,9 @@ def load_demo(directory: Path = DEMO_DIR) -> SeedReport:
 
     report.created += ensure_document_types()
     # The register first (documents cite it), the amendments last (so that citing documents are flagged).
-    # Domains add their steps by order (see ``add_demo_step``): 10 external documents, 20 documents,
+    # Domains add their steps by order (see ``add_demo_step``): 5 calendar, 10 external documents, 20 documents,
     # 30 external relations, 40 quality records.
-    steps = [(10, lambda: load_external_documents(directory)), (20, lambda: load_documents_demo(data, password)),
+    steps = [(5, lambda: load_calendar_demo(data)), (10, lambda: load_external_documents(directory)), (20, lambda: load_documents_demo(data, password)),
              (30, lambda: load_external_relations(directory)), (40, lambda: load_records_demo(data))]
     steps += [(order, partial(step, directory, data, password))
               for order, step in current_app.extensions.get("qms_demo_steps", [])]

@@ -70,15 +70,3 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def add_weekdays(day: date, count: int) -> date:
-    """*count* Monday-to-Friday days after *day* (holidays are the working calendar's business)."""
-    from datetime import timedelta
-
-    current = day
-    while count > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            count -= 1
-    return current

@@ -12,7 +12,8 @@ from qms.documents.models import Acknowledgement, DistributionEntry, Revision, R
 from qms.errors import Conflict, Forbidden
 from qms.extensions import db
 from qms.permissions import can_manage_documents
-from qms.timeutil import add_weekdays, to_local, utcnow
+from qms.calendar.services import add_working_days
+from qms.timeutil import to_local, utcnow
 from qms.users.models import User
 
 
@@ -54,7 +55,7 @@ def recipients(revision: Revision) -> list[User]:
 def assign_acknowledgements(revision: Revision, *, now: datetime | None = None) -> int:
     """When a revision takes effect, every recipient gets a "read and confirm" task (once)."""
     now = now or utcnow()
-    due = add_weekdays(to_local(now).date(), int(current_app.config["ACKNOWLEDGE_WORKING_DAYS"]))
+    due = add_working_days(to_local(now).date(), int(current_app.config["ACKNOWLEDGE_WORKING_DAYS"]))
     existing = set(db.session.scalars(select(Acknowledgement.user_id)
                                       .where(Acknowledgement.revision_id == revision.id)))
     created = 0

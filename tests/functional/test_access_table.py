@@ -122,6 +122,12 @@ EXPECTED = {
     "notifications.index": SIGNED_IN,
     "notifications.mark_read": SIGNED_IN - {Role.EXTERNAL_AUDITOR},  # someone else's: 404, not 403
     "notifications.mark_all_read": SIGNED_IN - {Role.EXTERNAL_AUDITOR},
+    "calendar.index": SIGNED_IN,
+    "calendar.save_rules": CATALOGUE_KEEPERS,
+    "calendar.add_office_hours": CATALOGUE_KEEPERS,  # an empty form: the page again with its errors (422)
+    "calendar.delete_office_hours": CATALOGUE_KEEPERS,  # no such row: 404
+    "calendar.add_exception": CATALOGUE_KEEPERS,
+    "calendar.delete_exception": CATALOGUE_KEEPERS,
     # Administrative procedures and process maps (the walk's procedure has one version in force)
     "processes.index": SIGNED_IN,
     "processes.detail": SIGNED_IN,
@@ -180,6 +186,7 @@ def objects(app, make_user):
         return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
                           "delegation_id": delegation.id, "notification_id": notification.id,
                           "external_document_id": external.id, "external_id": external.id,
+                          "hours_id": 999_999, "exception_id": 999_999,  # no such rows: 404 for those allowed
                           "file_id": 1}  # no file on the revision in force: downloads answer 404, never 403
 
 
