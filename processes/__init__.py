@@ -13,6 +13,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # models before the first query; import_views puts the .xlsx routes on bp before views registers it
     from processes import commands, extension, guards, import_views, models, seeding, views  # noqa: F401
+    from processes.dossiers import models as dossier_models  # noqa: F401
     from qms.seeding import add_demo_step
 
     guards.install()

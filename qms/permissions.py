@@ -67,6 +67,10 @@ class Permission(StrEnum):
     # Administrative procedures and their process maps (clauses 4.1, 7.5.1)
     PROCESSES_VIEW = "processes.view"
     PROCESSES_MANAGE = "processes.manage"
+    # Dossier records (hồ sơ TTHC) and their timing (clauses 7.5.1, 8.2.3, 8.2.4)
+    DOSSIERS_VIEW = "dossiers.view"
+    DOSSIERS_HANDLE = "dossiers.handle"
+    DOSSIERS_IMPORT = "dossiers.import"
 
 
 PERMISSION_LABELS = {
@@ -90,10 +94,13 @@ PERMISSION_LABELS = {
     Permission.RECORDS_MANAGE: _l("Keep record categories and dispose of records"),
     Permission.PROCESSES_VIEW: _l("Read the catalogue of administrative procedures and their process maps"),
     Permission.PROCESSES_MANAGE: _l("Keep the catalogue of administrative procedures; import process maps"),
+    Permission.DOSSIERS_VIEW: _l("Read dossier records and their timing"),
+    Permission.DOSSIERS_HANDLE: _l("Receive dossiers and record their steps"),
+    Permission.DOSSIERS_IMPORT: _l("Import dossier records from the one-stop systems"),
 }
 
 _EVERYONE = {Permission.ORG_VIEW, Permission.DOCUMENTS_VIEW, Permission.EXTERNAL_DOCS_VIEW, Permission.RECORDS_VIEW,
-             Permission.PROCESSES_VIEW}
+             Permission.PROCESSES_VIEW, Permission.DOSSIERS_VIEW}
 _STAFF = _EVERYONE | {Permission.CHANGE_REQUESTS_CREATE}
 _READ_EVIDENCE = {Permission.AUDIT_LOG_VIEW, Permission.DOCUMENTS_VIEW_OBSOLETE}
 
@@ -107,18 +114,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _READ_EVIDENCE
         | {Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW, Permission.DOCUMENTS_MANAGE,
            Permission.EXTERNAL_DOCS_MANAGE, Permission.RECORDS_FILE, Permission.RECORDS_MANAGE,
-           Permission.PROCESSES_MANAGE, Permission.CALENDAR_MANAGE}
+           Permission.PROCESSES_MANAGE, Permission.CALENDAR_MANAGE, Permission.DOSSIERS_HANDLE,
+           Permission.DOSSIERS_IMPORT}
     ),
     Role.DIRECTOR: frozenset(
         _STAFF | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE, Permission.DOCUMENTS_APPROVE,
-                                   Permission.DOCUMENTS_REVIEW}
+                                   Permission.DOCUMENTS_REVIEW, Permission.DOSSIERS_HANDLE}
     ),
     Role.UNIT_HEAD: frozenset(
         _STAFF | {Permission.DOCUMENTS_VIEW_OBSOLETE, Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW,
-                  Permission.RECORDS_FILE}
+                  Permission.RECORDS_FILE, Permission.DOSSIERS_HANDLE}
     ),
-    Role.SPECIALIST: frozenset(_STAFF | {Permission.DOCUMENTS_DRAFT, Permission.RECORDS_FILE}),
-    Role.ONE_STOP_OFFICER: frozenset(_STAFF | {Permission.RECORDS_FILE}),
+    Role.SPECIALIST: frozenset(_STAFF | {Permission.DOCUMENTS_DRAFT, Permission.RECORDS_FILE,
+                                         Permission.DOSSIERS_HANDLE}),
+    Role.ONE_STOP_OFFICER: frozenset(_STAFF | {Permission.RECORDS_FILE, Permission.DOSSIERS_HANDLE,
+                                               Permission.DOSSIERS_IMPORT}),
     Role.INTERNAL_AUDITOR: frozenset(_STAFF | _READ_EVIDENCE),
     Role.EXTERNAL_AUDITOR: frozenset(_EVERYONE | _READ_EVIDENCE),
 }

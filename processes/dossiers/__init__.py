@@ -1,0 +1,1 @@
+"""Dossier records (hồ sơ TTHC): receipt, steps, supplements, apologies, results, and their timing."""
