@@ -169,6 +169,21 @@ class WorkingClock:
     def between_many(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return self.clock_many(ends) - self.clock_many(starts)
 
+    def at_many(self, units: np.ndarray) -> np.ndarray:
+        """``at`` for many clock readings at once: UTC epoch seconds (float), exact to the microsecond."""
+        units = np.asarray(units, dtype=np.float64)
+        index = np.searchsorted(self.cumulative, units, side="left") - 1
+        if len(index) and (index.min() < 0 or index.max() >= len(self.day_units)):
+            raise OutOfRange(f"working times outside the calendar {self.first}..{self.last}")
+        remainder = units - self.cumulative[index]
+        ends = self.before_session[index] + self.session_units[index]
+        k = np.minimum((ends < (remainder - 1e-9)[:, None]).sum(axis=1), self.starts.shape[1] - 1)
+        scale = self.scale[index, k]
+        offset = np.divide(remainder - self.before_session[index, k], scale, out=np.zeros_like(remainder),
+                           where=scale > 0)
+        minute = np.round((self.starts[index, k] + offset) * 60_000_000) / 60_000_000
+        return self._first_epoch + index * 86400.0 + minute * 60.0 - self.offset_seconds
+
     @property
     def _first_epoch(self) -> float:
         return (datetime(self.first.year, self.first.month, self.first.day, tzinfo=timezone.utc)

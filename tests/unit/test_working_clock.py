@@ -122,3 +122,13 @@ def test_the_vectorised_clock_equals_the_scalar_one():
     assert np.allclose(vector, scalar)
     pairs = REAL.between_many(seconds[:1000], seconds[1000:])
     assert np.allclose(pairs, np.array(scalar[1000:]) - np.array(scalar[:1000]))
+
+
+def test_the_vectorised_inverse_equals_the_scalar_one():
+    rng = np.random.default_rng(11)
+    start = REAL.clock(datetime(2023, 3, 1, tzinfo=timezone.utc))
+    readings = start + rng.uniform(1, 400_000, size=3000)
+    readings[:5] = np.ceil(readings[:5] / 480) * 480  # exact day ends
+    vector = REAL.at_many(readings)
+    scalar = [REAL.at(float(u)).timestamp() for u in readings]
+    assert np.allclose(vector, scalar, atol=1e-5)
