@@ -95,8 +95,5 @@ def end_dossier(dossier_id: int):
 
 
 def _end(dossier: Dossier, form: EndForm) -> None:
-    # end_dossier closes the running step before it reads the calendar; without this the calendar's query
-    # would autoflush the step unmeasured and trip the database's check (finished_is_measured).
-    with db.session.no_autoflush:
-        services.end_dossier(dossier, Outcome(form.outcome.data), actor=current_user, reason=form.reason.data,
-                             at=form.instant())
+    services.end_dossier(dossier, Outcome(form.outcome.data), actor=current_user, reason=form.reason.data,
+                         at=form.instant())

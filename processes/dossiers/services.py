@@ -216,6 +216,7 @@ def apologise(dossier: Dossier, *, actor, reason: str, new_due_at: datetime, at:
         raise Conflict(_("Only a dossier in progress can get a new date."))
     if not reason.strip():
         raise DomainError(_("Give the reason for the delay."), field="reason")
+    _check_time(at, now, dossier.received_at, _("The apology"))
     clock = clock_for(dossier.convention)
     if clock.between(at, dossier.due_at) < WORKING_DAY:
         raise DomainError(_("The apology must be issued at least one working day before the due date %(due)s.",
@@ -240,8 +241,8 @@ def refuse(dossier: Dossier, *, actor, reason: str, at: datetime | None = None, 
     if not reason.strip():
         raise DomainError(_("Give the reasons for the refusal."), field="reason")
     _check_time(at, now, dossier.received_at, _("The refusal"))
-    run = running_step(dossier)
     clock = clock_for(dossier.convention)
+    run = running_step(dossier)
     if run is not None:
         run.finished_at, run.note = at, reason.strip()
         measure_step(dossier, run, clock)
@@ -261,8 +262,8 @@ def return_result(dossier: Dossier, *, actor, at: datetime | None = None, now: d
     if dossier.result_ready_at is None and dossier.status != DossierStatus.IN_PROGRESS:
         raise Conflict(_("The dossier %(code)s has no result to return.", code=dossier.code))
     _check_time(at, now, dossier.result_ready_at or dossier.received_at, _("The return of the result"))
-    run = running_step(dossier)
     clock = clock_for(dossier.convention)
+    run = running_step(dossier)
     if run is not None:
         run.finished_at = at
         measure_step(dossier, run, clock)
@@ -281,10 +282,12 @@ def end_dossier(dossier: Dossier, outcome: Outcome, *, actor, reason: str, at: d
         raise Conflict(_("The dossier %(code)s is closed.", code=dossier.code))
     if not reason.strip():
         raise DomainError(_("Give the reason."), field="reason")
+    _check_time(at, now, dossier.received_at, _("The end of the dossier"))
+    clock = clock_for(dossier.convention)  # before the step changes: building it queries (and would autoflush)
     run = running_step(dossier)
     if run is not None:
         run.finished_at, run.note = at, reason.strip()
-        measure_step(dossier, run, clock_for(dossier.convention))
+        measure_step(dossier, run, clock)
     dossier.outcome = outcome
     dossier.status = int(DossierStatus.WITHDRAWN if outcome == Outcome.WITHDRAWN else DossierStatus.STOPPED)
     db.session.flush()

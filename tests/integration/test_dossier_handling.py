@@ -123,3 +123,15 @@ def test_refused_inputs(people, procedure):
         dossiers.finish_step(legacy, actor=people["officer"], at=local(2024, 4, 25, 9, 0), now=NOW)
     with pytest.raises(Forbidden):
         dossiers.finish_step(legacy, actor=people["head"].__class__(username="x", full_name="x"), now=NOW)
+
+
+def test_a_withdrawal_closes_the_running_step(people, procedure):
+    dossier = receive(people, procedure)
+    dossiers.end_dossier(dossier, Outcome.WITHDRAWN, actor=people["officer"], reason="Công dân rút hồ sơ",
+                         at=local(2024, 4, 26, 9, 0), now=NOW)
+    db.session.commit()
+    assert dossier.status == DossierStatus.WITHDRAWN and dossier.steps[0].used_units is not None
+    with pytest.raises(DomainError):
+        other = receive(people, procedure, code="000.00.17.H99-240425-0010")
+        dossiers.apologise(other, actor=people["officer"], reason="x", new_due_at=local(2024, 8, 1, 9, 0),
+                           at=NOW + timedelta(days=1), now=NOW)
