@@ -15,7 +15,6 @@ from processes.dossiers import services
 from processes.dossiers.forms import ApologyForm, EndForm, FinishStepForm, ReasonForm, WhenForm
 from processes.dossiers.models import Dossier, Outcome
 from processes.dossiers.views import bp, load_dossier
-from qms.extensions import db
 from qms.permissions import Permission, require_permission
 from qms.web import perform
 
