@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     views.init_app(app)
     from processes.dossiers import views as dossier_views
     dossier_views.init_app(app)
+    from processes.dossiers import api_models, xes_commands, xes_views  # noqa: F401 - xes: logs, API, export
+    xes_views.init_app(app)
+    xes_commands.init_app(app)
     commands.init_app(app)
     add_demo_step(app, 15, seeding.load_procedures_demo)  # after the external register, before the documents
     add_demo_step(app, 25, seeding.abolish_procedures_demo)  # after the documents: their maps predate it

@@ -26,7 +26,7 @@ from qms.permissions import Permission, has_permission
 from qms.timeutil import agency_zone
 
 DEFAULT_SESSIONS = ((7 * 60 + 30, 11 * 60 + 30), (13 * 60 + 30, 17 * 60))  # 07:30-11:30, 13:30-17:00
-FIRST_DAY = date(2015, 1, 1)
+FIRST_DAY = date(2000, 1, 1)  # imported event logs of older dossiers (XES, 2006-2012) are measured too
 YEARS_AHEAD = 6
 _cache: dict[tuple, WorkingClock] = {}
 _lock = threading.Lock()
