@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     views.init_app(app)
     from processes.dossiers import views as dossier_views
     dossier_views.init_app(app)
+    from processes.dossiers import report_views
+    report_views.init_app(app)
     from processes.dossiers import api_models, xes_commands, xes_views  # noqa: F401 - xes: logs, API, export
     xes_views.init_app(app)
     xes_commands.init_app(app)
