@@ -29,3 +29,8 @@ def init_app(app: Flask) -> None:
     commands.init_app(app)
     add_demo_step(app, 15, seeding.load_procedures_demo)  # after the external register, before the documents
     add_demo_step(app, 25, seeding.abolish_procedures_demo)  # after the documents: their maps predate it
+    from processes.dossiers import seeding as dossier_seeding
+    add_demo_step(app, 50, dossier_seeding.load_dossiers_demo)  # after the documents and the procedures
+    from processes.dossiers import analysis_cli, analysis_views, rollups  # noqa: F401 - timeliness analysis
+    analysis_views.init_app(app)
+    analysis_cli.init_app(app)

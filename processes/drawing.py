@@ -250,12 +250,15 @@ def step_details(step) -> list[str]:
     return [f"{label}: {value}" for label, value in rows if value]
 
 
-def render_svg(version, *, title: str = "", fixed_size: bool = False) -> str:
+def render_svg(version, *, title: str = "", fixed_size: bool = False, step_colours: dict[int, str] | None = None,
+               step_notes: dict[int, str] | None = None) -> str:
     """The map as a standalone SVG 1.1 document (UTF-8 text, no script, no external reference).
 
     By default it takes the width of its container but never shrinks below the width at which its
     text would read smaller than MIN_FONT (the page scrolls instead); with *fixed_size* it has its
-    natural size in pixels, as a rasteriser needs.
+    natural size in pixels, as a rasteriser needs. *step_colours* (step id → fill) colours the body
+    of those steps' boxes and *step_notes* (step id → a short text, e.g. a measured median) writes a
+    line at the foot of the box, e.g. to show measured times against the allotments.
     """
     geometry = layout(version)
     top = TITLE_H if title else 0
@@ -271,7 +274,11 @@ def render_svg(version, *, title: str = "", fixed_size: bool = False) -> str:
     for edge in geometry.edges:
         _draw_edge(canvas, edge)
     for node in geometry.nodes:
-        NODE_DRAWERS[node.kind](canvas, node)
+        if node.kind == NodeKind.STEP and (step_colours or step_notes):
+            key = getattr(node.step, "id", None)
+            _draw_step(canvas, node, fill=(step_colours or {}).get(key), note=(step_notes or {}).get(key))
+        else:
+            NODE_DRAWERS[node.kind](canvas, node)
     for edge in geometry.edges:  # last, so that the labels lie over the paths they cross
         if edge.condition:
             _draw_condition(canvas, edge)
@@ -347,18 +354,23 @@ def _draw_event(parent: ET.Element, node: Node) -> None:
           fill=stroke if refusal else MUTED)
 
 
-def _draw_step(parent: ET.Element, node: Node) -> None:
-    """A card: code and allotted time on a band of the step kind's colour, the name wrapped below."""
+def _draw_step(parent: ET.Element, node: Node, *, fill: str | None = None, note: str | None = None) -> None:
+    """A card: code and allotted time on a band of the step kind's colour, the name wrapped below (and, given
+    a *note*, that note in bold at the foot of the card, the name then on two lines at most)."""
     step, r = node.step, node.rect
     group = ET.SubElement(parent, "g", {"class": "step", "id": node.id})
-    ET.SubElement(group, "title").text = "\n".join([node.name, *step_details(step)])
+    ET.SubElement(group, "title").text = "\n".join([node.name, *step_details(step), *([note] if note else [])])
     _rect(group, r, rx="6", fill=KIND_COLOURS.get(step.kind, KIND_COLOURS[StepKind.OTHER]))
     body = Rect(r.x + 1.5, r.y + BAND_H, r.width - 3, r.height - BAND_H - 1.5)
-    _rect(group, body, rx="4.5", fill="#ffffff")
+    _rect(group, body, rx="4.5", fill=fill or "#ffffff")
     _text(group, r.x + 8, r.y + 15.5, [step.code], weight="bold", fill="#ffffff")
     _text(group, r.right - 8, r.y + 15.5, [format_duration(step.allotted_minutes, step.allotted_unit)],
           weight="bold", fill="#ffffff", anchor="end")
-    lines = wrap(step.name, r.width - 14, max_lines=3)
+    lines = wrap(step.name, r.width - 14, max_lines=2 if note else 3)
+    if note:
+        _text(group, r.x + 7, body.y + 15, lines)
+        _text(group, r.x + 7, body.bottom - 7, [_fit(note, r.width - 14, True, False)], weight="bold")
+        return
     _text(group, r.x + 7, body.cy - len(lines) * LINE / 2 + 11, lines)
 
 
