@@ -16,7 +16,7 @@ from qms.org.models import Agency
 from qms.timeutil import local_today
 from qms.users.models import User
 from tests.conftest import AuthActions
-from tests.process_samples import approve, draft_first_version, setup_people
+from tests.process_samples import T0, approve, draft_first_version, setup_people
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE = "000.00.17.H99-240425-0007"
@@ -225,3 +225,23 @@ def test_everyone_reads_the_dossier_and_only_handlers_act(app, procedure):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(Dossier, dossier_id).steps[0].finished_at is None
+
+
+def test_the_dossier_page_links_its_forms(app, client, auth, make_user):
+    from processes.dossiers import services as dossier_services
+
+    with app.app_context():
+        people = setup_people(make_user)
+        procedure, version = draft_first_version(people)
+        approve(people, version, at=T0 - timedelta(days=30))
+        dossier = dossier_services.receive_dossier({"code": "000.00.17.H99-260302-0001", "procedure_id": procedure.id,
+                                                    "applicant_name": "Nguyễn Văn A", "received_at": T0},
+                                                   actor=people["officer"], now=T0 + timedelta(days=1))
+        db.session.commit()
+        dossier_id = dossier.id
+    auth.login("thao.nt")
+    page = client.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    assert f"/dossier-reports/dossier/{dossier_id}/mau-01.docx" in page
+    assert f"/dossier-reports/dossier/{dossier_id}/mau-05.docx" in page
+    with client.get(f"/dossier-reports/dossier/{dossier_id}/mau-01.docx") as response:
+        assert response.status_code == 200
