@@ -139,7 +139,7 @@ def steps_chart(steps: list[Stats]) -> Markup:
     left, right, row, top = 330, 70, 26, 40
     width, height = 960, top + row * max(len(steps), 1) + 34
     svg = _svg(width, height, _("Working time used against the allotment, per step (working days)"))
-    _legend(svg, 8, 16, [(RATIO_BARS["good"], _("median ≤ 80 % of the allotment")),
+    _legend(svg, 8, 16, [(RATIO_BARS["good"], _("median ≤ %(share)s of the allotment", share="80 %")),
                          (RATIO_BARS["tight"], _("≤ 100 %")), (RATIO_BARS["over"], _("above"))])
     _line(svg, 640, 12, 640, 22, "#111827", 3)
     _text(svg, 648, 21, _("allotment"), fill=MUTED)

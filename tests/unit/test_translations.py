@@ -263,7 +263,9 @@ class _EnglishDetector:
                 if msgid == translated:
                     continue
                 pieces = PLACEHOLDER.split(msgid)[::3]  # text between placeholders
-                pattern = ".+?".join(re.escape(p) for p in pieces)
+                kinds = [m.group("type") for m in PLACEHOLDER.finditer(msgid)]
+                pattern = re.escape(pieces[0]) + "".join(
+                    (r"\d+" if kind in "di" else ".+?") + re.escape(piece) for kind, piece in zip(kinds, pieces[1:]))
                 self.whole.append((msgid, re.compile(f"^{pattern}$")))
                 for piece in pieces:
                     piece = piece.strip(_DECORATION + ".,;?!\"'")
@@ -368,6 +370,8 @@ def test_no_english_leaks_into_the_pages_an_administrator_sees_in_vietnamese(app
             continue
         if response.status_code not in (200, 404) or response.mimetype != "text/html":
             continue
+        if url.startswith("/api/"):
+            continue  # the ingest API's reference is for the one-stop system's developers, in English like its OpenAPI
         checked.append(name)
         for leak in sorted(detector.leaks(_visible_chunks(response.get_data(as_text=True)))):
             leaks.append(f"  {url}: {leak}")
