@@ -28,6 +28,7 @@ from processes.dossiers.facts import (
     StepPart,
     dossier_facts,
     step_catalogue,
+    split_parts,
     step_parts,
     unit_names,
 )
@@ -149,9 +150,10 @@ def by_step(parts: list[StepPart], steps: dict[int, dict], units: dict[int, str]
 
 def _by_split(parts: list[StepPart], split: str, name) -> list[Stats]:
     """Stats per unit or per handler (*split*), named by *name(key)*, the busiest first."""
+    split_parts(parts, split)
     groups: dict[object, list[Agg]] = {}
     for part in parts:
-        for key, agg in getattr(part, split).items():
+        for key, agg in part.split(split).items():
             groups.setdefault(key, []).append(agg)
     stats = merged(groups)
     for key, item in stats.items():
@@ -160,11 +162,11 @@ def _by_split(parts: list[StepPart], split: str, name) -> list[Stats]:
 
 
 def by_unit(parts: list[StepPart], units: dict[int, str]) -> list[Stats]:
-    return _by_split(parts, "by_unit", lambda key: units.get(key, "—"))
+    return _by_split(parts, "unit", lambda key: units.get(key, "—"))
 
 
 def by_handler(parts: list[StepPart]) -> list[Stats]:
-    return _by_split(parts, "by_handler", lambda key: key)
+    return _by_split(parts, "handler", lambda key: key)
 
 
 # Dossiers: by procedure, channel and month -------------------------------------------------------------

@@ -111,7 +111,7 @@ def _choices() -> dict:
 @require_permission(Permission.DOSSIERS_VIEW)
 def dashboard():
     filters, errors = filters_from(request.args)
-    within = _int(request.args.get("within")) or DEFAULT_WITHIN_HOURS
+    within = min(max(_int(request.args.get("within")) or DEFAULT_WITHIN_HOURS, 1), 2000)
     _refresh()
     board = analysis.read_dashboard(filters)
     chart_steps = board.steps if filters.procedure_id else sorted(

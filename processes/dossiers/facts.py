@@ -33,6 +33,7 @@ from processes.dossiers.rollups import (
     DossierBlock,
     RollupState,
     StepRunBlock,
+    fetch_rows,
 )
 from processes.models import AdministrativeProcedure, ProcessStep, ProcessVersion
 from qms.extensions import db
@@ -81,22 +82,48 @@ class StepPart:
     step_id: int
     whole: Agg
     columns: tuple  # used, outcome, over, unit, handler codes; the handler names
-    _splits: dict = field(default_factory=dict)
+    splits: dict = field(default_factory=dict)  # "unit" → {unit id: Agg}, "handler" → {name: Agg}
 
-    @property
-    def by_unit(self) -> dict[int, Agg]:
-        if "unit" not in self._splits:
-            used, outcome, over, unit, _handler, _names = self.columns
-            self._splits["unit"] = _split(unit, used, outcome, over)
-        return self._splits["unit"]
+    def split(self, by: str) -> dict:
+        if by not in self.splits:
+            split_parts([self], by)
+        return self.splits[by]
 
-    @property
-    def by_handler(self) -> dict[str, Agg]:
-        if "handler" not in self._splits:
-            used, outcome, over, _unit, handler, names = self.columns
-            self._splits["handler"] = {names[code] if code < len(names) else "": agg
-                                       for code, agg in _split(handler, used, outcome, over).items()}
-        return self._splits["handler"]
+
+def split_parts(parts: list[StepPart], by: str) -> None:
+    """Split by unit or by handler (*by*) the parts not split that way yet, in one pass over all their rows
+    (block by block, the calls would cost more than the work)."""
+    todo = []
+    for part in parts:
+        if by in part.splits:
+            continue
+        unit = part.columns[3]
+        if by == "unit" and len(unit) and unit[0] == unit[-1] and unit.min() == unit.max():
+            part.splits[by] = {int(unit[0]): part.whole}  # a step's runs are its unit's: nothing to split
+        else:
+            todo.append(part)
+    if not todo:
+        return
+    names: dict[str, int] = {}
+    keys = []
+    for part in todo:
+        unit, handler, handler_names = part.columns[3:]
+        if by == "unit":
+            keys.append(unit.astype(np.int64))
+        else:
+            lookup = np.array([names.setdefault(name, len(names)) for name in handler_names] or [0], dtype=np.int64)
+            keys.append(lookup[handler])
+    sizes = [len(k) for k in keys]
+    keys = np.concatenate(keys)
+    width = int(keys.max()) + 1 if len(keys) else 1
+    composite = np.repeat(np.arange(len(todo), dtype=np.int64), sizes) * width + keys
+    columns = [np.concatenate([part.columns[i] for part in todo]) for i in range(3)]
+    labels = list(names)
+    for part in todo:
+        part.splits[by] = {}
+    for key, agg in _split(composite, *columns).items():
+        index, value = divmod(key, width)
+        todo[index].splits[by][value if by == "unit" else labels[value]] = agg
 
 
 @dataclass
@@ -159,20 +186,23 @@ def read_blocks(model, first_month: int, last_month: int, owners: list[int] | No
 
 
 def _load(model, known: dict[tuple[int, int], Block]) -> dict[tuple[int, int], Block]:
-    """Every block, ordered by owner and month: those of *known* kept, the others read."""
+    """Every block, ordered by owner and month: those of *known* kept, the others read (through the driver's
+    cursor: a million runs are some twenty megabytes of blobs, which the ORM would only slow down)."""
     is_steps = model is StepRunBlock
-    owner = model.step_id if is_steps else model.procedure_id
+    owner = "step_id" if is_steps else "procedure_id"
     dtypes = STEP_COLUMNS if is_steps else DOSSIER_COLUMNS
-    extra = model.handlers if is_steps else model.dossiers
-    index = db.session.execute(select(model.id, model.generation).order_by(owner, model.month)).all()
+    table = model.__tablename__
+    index = fetch_rows(f"SELECT id, generation FROM {table} ORDER BY {owner}, month")
     missing = [row_id for row_id, generation in index if (row_id, generation) not in known]
-    read = {}
-    for start in range(0, len(missing), CHUNK):
-        query = select(model.id, model.generation, owner, model.month, extra,
-                       *(getattr(model, name) for name in dtypes)).where(model.id.in_(missing[start:start + CHUNK]))
-        for row in db.session.execute(query):
-            read[(row[0], row[1])] = Block(row[2], row[3], {name: np.frombuffer(row[5 + i], dtype=dtype) for i, (
-                name, dtype) in enumerate(dtypes.items())}, json.loads(row[4]) if is_steps else [])
+    columns = f"id, generation, {owner}, month, {'handlers' if is_steps else 'dossiers'}, {', '.join(dtypes)}"
+    if len(missing) > len(index) // 2:
+        rows = fetch_rows(f"SELECT {columns} FROM {table}")
+    else:
+        rows = [row for start in range(0, len(missing), CHUNK) for row in fetch_rows(
+            f"SELECT {columns} FROM {table} WHERE id IN ({', '.join(str(i) for i in missing[start:start + CHUNK])})")]
+    read = {(row[0], row[1]): Block(row[2], row[3], {name: np.frombuffer(row[5 + i], dtype=dtype)
+                                                     for i, (name, dtype) in enumerate(dtypes.items())},
+                                    json.loads(row[4]) if is_steps else []) for row in rows}
     return {key: known.get(key) or read[key] for key in map(tuple, index) if key in known or key in read}
 
 
@@ -259,7 +289,7 @@ def _reduce(block: Block, mask: np.ndarray | None, allotted: float) -> StepPart:
 
 
 def _split(keys: np.ndarray, used: np.ndarray, outcome: np.ndarray, over: np.ndarray) -> dict[int, Agg]:
-    """The rows reduced per key."""
+    """The rows reduced per key (one sort, then every group's counts and sums at once)."""
     if not len(keys):
         return {}
     if keys.min() == keys.max():
@@ -268,7 +298,11 @@ def _split(keys: np.ndarray, used: np.ndarray, outcome: np.ndarray, over: np.nda
     keys, used, outcome, over = keys[order], used[order], outcome[order], over[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
-    return {int(keys[a]): Agg.of(used[a:b], outcome[a:b], over[a:b]) for a, b in zip(starts, ends)}
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    counts = np.bincount(group * 4 + outcome, minlength=4 * len(starts)).reshape(-1, 4)
+    used_sums, over_sums = np.add.reduceat(used, starts), np.add.reduceat(over, starts)
+    return {int(keys[a]): Agg(used[a:b], counts[i], float(used_sums[i]), float(over_sums[i]))
+            for i, (a, b) in enumerate(zip(starts, ends))}
 
 
 # Dossiers ----------------------------------------------------------------------------------------------

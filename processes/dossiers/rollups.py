@@ -4,8 +4,8 @@ The analysis reads a million step runs at a time; scanning them in the tables ta
 SQLite. So the figures it needs are kept again, by month, as columns: one row per (step, month) of
 finished step runs and one per (procedure, month) of measured dossiers, each holding little-endian
 NumPy arrays in binary columns (the day of the month, the used working time, the result, the
-channel, ...). Reading every month of every step is a few dozen milliseconds, and the medians and
-percentiles computed from them are exact.
+channel, ...). Reading every month of every step is a few dozen milliseconds (``processes.dossiers.facts``
+reads them and keeps them in memory), and the medians and percentiles computed from them are exact.
 
 ``refresh_rollups`` brings them up to date and is cheap when nothing changed. It relies on two facts
 of the dossier model: a finished step run is never changed again, and a measured dossier keeps its
@@ -113,7 +113,7 @@ class RollupState(db.Model):
 
 @dataclass
 class RefreshReport:
-    step_blocks: int = 0
+    step_blocks: int = 0  # blocks written or removed
     dossier_blocks: int = 0
     full: bool = False
 
@@ -158,7 +158,7 @@ def _refresh(full: bool) -> RefreshReport:
     else:
         report.step_blocks, open_runs = _refresh_steps(state, runs_max, generation)
         report.dossier_blocks, open_dossiers = _refresh_dossiers(state, dossiers_max, generation)
-    if report.changed:
+    if full or report.changed:
         state.generation = generation
     if full or report.changed or state.runs_seen != runs_max or state.dossiers_seen != dossiers_max:
         state.runs_seen, state.dossiers_seen = runs_max, dossiers_max
@@ -266,7 +266,7 @@ def _key_filter(keys: set[tuple[int, int]] | None, owner: str, column: str) -> s
             f"AND {column} < '{last:%Y-%m-%d %H:%M:%S}'")
 
 
-def _fetch(query: str) -> list[tuple]:
+def fetch_rows(query: str) -> list[tuple]:
     """All the rows of *query*, through the driver's own cursor: a million rows without building ORM rows."""
     cursor = db.session.connection().connection.cursor()
     try:
@@ -288,12 +288,12 @@ def _codes(values, names: tuple[str, ...]) -> np.ndarray:
 
 def _rebuild_steps(keys: set[tuple[int, int]] | None, generation: int) -> int:
     """Write the blocks of *keys* (None: every step and month) from the step runs."""
-    rows = _fetch("SELECT step_id, finished_at, used_units, result, dossier_id, unit_id, handler FROM step_runs "
+    rows = fetch_rows("SELECT step_id, finished_at, used_units, result, dossier_id, unit_id, handler FROM step_runs "
                   "WHERE finished_at IS NOT NULL AND step_id IS NOT NULL"
                   + _key_filter(keys, "step_id", "finished_at"))
     if not rows:
         _replace(StepRunBlock, StepRunBlock.step_id, keys, [])
-        return 0
+        return 0 if keys is None else len(keys)
     step, finished, used, result, dossier, unit, handler = zip(*rows)
     names: dict[str, int] = {}
     handler_codes = np.array([names.setdefault(name or "", len(names)) for name in handler], dtype="<i4")
@@ -312,14 +312,14 @@ def _rebuild_steps(keys: set[tuple[int, int]] | None, generation: int) -> int:
         blocks.append({"step_id": owner, "month": month, "generation": generation, "runs": len(index), **block,
                        "handlers": json.dumps([handler_names[c] for c in present], ensure_ascii=False)})
     _replace(StepRunBlock, StepRunBlock.step_id, keys, blocks)
-    return len(blocks)
+    return len(blocks) if keys is None else len(keys)
 
 
 def _channels_of(dossier_ids: np.ndarray) -> np.ndarray:
     """The channel code of each run's dossier, looked up by id rather than joined row by row."""
     lookup = np.full(int(dossier_ids.max()) + 1, -1, dtype="i1")
     if len(dossier_ids) > 100_000:
-        rows = _fetch("SELECT id, channel FROM dossiers")
+        rows = fetch_rows("SELECT id, channel FROM dossiers")
     else:
         rows = [tuple(row) for row in _among("SELECT id, channel FROM dossiers WHERE id IN :ids",
                                              np.unique(dossier_ids))]
@@ -333,13 +333,13 @@ def _channels_of(dossier_ids: np.ndarray) -> np.ndarray:
 
 def _rebuild_dossiers(keys: set[tuple[int, int]] | None, generation: int) -> int:
     """Write the blocks of *keys* (None: every procedure and month) from the measured dossiers."""
-    rows = _fetch(f"SELECT id, procedure_id, {POINT}, used_units, COALESCE(limit_minutes, 0), timeliness, channel "
+    rows = fetch_rows(f"SELECT id, procedure_id, {POINT}, used_units, COALESCE(limit_minutes, 0), timeliness, channel "
                   "FROM dossiers WHERE used_units IS NOT NULL AND procedure_id IS NOT NULL"
                   + _key_filter(keys, "procedure_id", POINT))
     rows = [row for row in rows if row[2] is not None]
     if not rows:
         _replace(DossierBlock, DossierBlock.procedure_id, keys, [])
-        return 0
+        return 0 if keys is None else len(keys)
     ids, procedure, point, used, limit, result, channel = zip(*rows)
     ids, point, result = np.array(ids, dtype="<i8"), _epoch(point), _codes(result, RESULTS)
     columns = {"day": _days(point), "used": np.array(used, dtype="<f8"), "limit_units": np.array(limit, dtype="<f8"),
@@ -351,7 +351,7 @@ def _rebuild_dossiers(keys: set[tuple[int, int]] | None, generation: int) -> int
                        **{name: columns[name][index].astype(dtype).tobytes()
                           for name, dtype in DOSSIER_COLUMNS.items()}})
     _replace(DossierBlock, DossierBlock.procedure_id, keys, blocks)
-    return len(blocks)
+    return len(blocks) if keys is None else len(keys)
 
 
 def _first_late_steps(late_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -144,3 +144,12 @@ def test_step_stats_command_prints_the_same_figures_as_json_and_xlsx(app, sample
     assert [row[2] for row in sheet.iter_rows(min_row=4, values_only=True)] == ["B1", "B3", "B5"]
     wrong = runner.invoke(args=["step-stats", "--from", "2024-05-01", "--to", "2024-06-30", "--procedure", "9.999"])
     assert wrong.exit_code != 0 and "no procedure 9.999" in wrong.output
+
+
+def test_without_any_dossier_the_pages_say_so(app, make_user):
+    auth = signed_in(app, make_user, "one_stop_officer")
+    page = auth.client.get("/analysis/").get_data(as_text=True)
+    assert page.count("No dossier measured in this period.") >= 2 and "No dossier in progress is at risk." in page
+    assert len([svg for svg in svgs(page) if "chart" in svg.get("class", "")]) == 4
+    result = app.test_cli_runner().invoke(args=["step-stats", "--from", "2026-01-01", "--to", "2026-12-31"])
+    assert result.exit_code == 0 and json.loads(result.output)["steps"] == []
