@@ -9,7 +9,8 @@ LANGUAGE_COOKIE = "qms_lang"
 
 
 def select_locale() -> str:
-    """The signed-in user's choice, else the language cookie, else the agency default (vi).
+    """The signed-in user's choice, else the language cookie, else the agency default (vi); the ingest API
+    also honours Accept-Language.
 
     Outside a request (CLI, jobs) the agency default applies.
     """
@@ -19,6 +20,8 @@ def select_locale() -> str:
         for candidate in (user_choice, request.cookies.get(LANGUAGE_COOKIE)):
             if candidate in languages:
                 return candidate
+        if request.path.startswith("/api/"):  # a client system chooses with Accept-Language (browsers never do)
+            return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LOCALE"]
     return current_app.config["DEFAULT_LOCALE"]
 
 
