@@ -34,3 +34,6 @@ def init_app(app: Flask) -> None:
     from processes.dossiers import analysis_cli, analysis_views, rollups  # noqa: F401 - timeliness analysis
     analysis_views.init_app(app)
     analysis_cli.init_app(app)
+    from processes.dossiers import import_commands, import_models, import_views  # noqa: F401 - .xlsx/.csv imports
+    import_views.init_app(app)
+    import_commands.init_app(app)

@@ -1,10 +1,16 @@
 """Bulk ingestion of dossier records: the one path of every import (.xlsx/.csv, XES, the ingest API).
 
 Readers turn their input into ``DossierInput`` rows, each with its step events in the order the
-source gives them. ``ingest`` checks everything first and collects every error with where it
-came from (sheet and row, event id), the column, the value and the rule; if one is wrong, nothing
-is written. Otherwise it measures every step at once on the working clock (vectorised: a million
-events take seconds) and writes plain inserts in the caller's transaction.
+source gives them, or, for large files, straight into the columns of a ``Batch``
+(``ingest_batch``). ``ingest`` checks everything and collects every error with where it came
+from (sheet and row, event id), the column, the value and the rule (``ingest_checks``); if one
+is wrong, nothing is written. Otherwise it measures every step at once on the working clock and
+writes plain bulk inserts in the caller's transaction (``ingest_runs``, ``ingest_write``).
+
+Large imports come as a stream of batches of a few thousand dossiers: each is checked, measured
+and written before the next is read, all inside the caller's one transaction, so memory stays
+flat and a million events take seconds. Once an error is found nothing more is written, the rest
+is only checked (so the refusal lists every error), and the caller rolls the transaction back.
 
 Idempotent: a dossier is known by its code and an event by its key (the source's event id, or
 activity, lifecycle and time), so importing the same data again writes nothing and says so, and
@@ -16,27 +22,30 @@ completion, as process-mining tools count it; a ``start`` event, when the source
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
 
-from processes.dossiers.models import Channel, Dossier, DossierStatus, Outcome, StepRun, SupplementPolicy, Timeliness
+from processes.dossiers import ingest_write as write
+from processes.dossiers.ingest_batch import Batch, batch_from_inputs, sql_timestamps
+from processes.dossiers.ingest_checks import MAX_ERRORS, Catalogue, ErrorLog, IngestError, check_batch
+from processes.dossiers.ingest_runs import dossier_constants, dossier_rows, plan_runs, run_rows
+from processes.dossiers.ingest_target import THREAD_EVENTS, Target, Writer
+from processes.dossiers.models import Channel
+from processes.dossiers.services import code_is_standard
 from processes.dossiers.timing import clock_for
-from processes.models import AdministrativeProcedure, ProcessVersion
-from processes.queries import ONCE_IN_FORCE
 from qms.audit import log as audit
 from qms.calendar import services as calendar
-from qms.calendar.deadlines import count_start
-from qms.calendar.models import CountingConvention
-from qms.documents.models import Revision
 from qms.extensions import db
-from qms.text import fold
 
-MAX_ERRORS = 500
-TOLERANCE = 1.0  # working-time units (480 a day): "to the minute"
+__all__ = ["MAX_ERRORS", "Batch", "DossierInput", "IngestError", "IngestRefused", "IngestReport", "StepEvent",
+           "ingest", "ingest_batches"]
+
+#: Dossiers per batch when ``ingest`` is given objects: a few megabytes of columns at a time.
+BATCH_DOSSIERS = 10_000
 
 
 @dataclass
@@ -68,22 +77,12 @@ class DossierInput:
 
 
 @dataclass
-class IngestError:
-    where: str
-    column: str
-    value: str
-    rule: str
-
-    def __str__(self) -> str:
-        return f"{self.where} [{self.column}] '{self.value}': {self.rule}"
-
-
-@dataclass
 class IngestReport:
     dossiers_created: int = 0
     dossiers_unchanged: int = 0
     dossiers_updated: int = 0
     steps_created: int = 0
+    events_read: int = 0
     errors: list[IngestError] = field(default_factory=list)
 
     @property
@@ -97,36 +96,37 @@ class IngestRefused(Exception):
         self.report = report
 
 
-@dataclass
-class _Plan:
-    """What one dossier's events become: its row (new or known) and its new step runs."""
-
-    source: DossierInput
-    dossier_id: int | None
-    version: ProcessVersion | None
-    received_at: datetime
-    runs: list[dict] = field(default_factory=list)
-
-
 def ingest(inputs: list[DossierInput], *, source: str, actor_name: str, now: datetime, import_id: int | None = None,
            label: str = "") -> IngestReport:
     """Check every input, then write the new dossiers and step runs; raise IngestRefused on any error."""
-    report = IngestReport()
-    rules = calendar.current_rules()
-    procedures = {p.code: p for p in db.session.scalars(select(AdministrativeProcedure))}
-    known = _known_dossiers([item.code for item in inputs])
-    plans = []
-    seen_codes: dict[str, str] = {}
-    for item in inputs:
-        if len(report.errors) >= MAX_ERRORS:
-            break
-        plan = _check(item, procedures, known, seen_codes, now, report)
-        if plan is not None:
-            plans.append(plan)
-    if report.errors:
+    batches = (batch_from_inputs(inputs[start:start + BATCH_DOSSIERS])
+               for start in range(0, len(inputs), BATCH_DOSSIERS))
+    return ingest_batches(batches, source=source, actor_name=actor_name, now=now, import_id=import_id, label=label)
+
+
+def ingest_batches(batches: Iterable[Batch], *, source: str, actor_name: str, now: datetime,
+                   import_id: int | None = None, label: str = "",
+                   after_batch: Callable[[Batch, IngestReport], None] | None = None) -> IngestReport:
+    """``ingest`` for a stream of batches (one dossier in one batch only), all in the caller's transaction.
+
+    *after_batch* is called after each batch is checked (and handed to the writer while no error is found),
+    with the report so far: the importer's progress bar. Raise IngestRefused when any rule is broken.
+    """
+    run = _Run(source=source, import_id=import_id, now=now)
+    try:
+        for batch in batches:
+            run.take(batch)
+            if after_batch is not None:
+                after_batch(batch, run.report)
+            if run.log.full:
+                break
+        run.finish()
+    finally:
+        run.close()  # the writer stops before the caller commits or rolls back on this connection
+    report = run.report
+    if run.log:
+        report.errors = run.log.errors()
         raise IngestRefused(report)
-    clock = clock_for(rules.convention)
-    _write(plans, known, clock, rules, source, import_id, report)
     if report.changed:
         audit.record(db.session, "dossiers.import", object_type="dossiers",
                      summary=_("%(label)s: %(created)d dossiers added, %(updated)d updated, %(steps)d steps recorded "
@@ -135,289 +135,89 @@ def ingest(inputs: list[DossierInput], *, source: str, actor_name: str, now: dat
     return report
 
 
-def _known_dossiers(codes: list[str]) -> dict[str, tuple[Dossier, set[str], int]]:
-    """The dossiers already recorded among *codes*, with their event keys and next position."""
-    known = {}
-    unique = list(dict.fromkeys(codes))
-    for start in range(0, len(unique), 900):
-        chunk = unique[start:start + 900]
-        for dossier in db.session.scalars(select(Dossier).where(Dossier.code.in_(chunk))):
-            rows = db.session.execute(select(StepRun.event_key, StepRun.position)
-                                      .where(StepRun.dossier_id == dossier.id)).all()
-            known[dossier.code] = (dossier, {row.event_key for row in rows},
-                                   max((row.position for row in rows), default=-1) + 1)
-    return known
+class _Run:
+    """One import in progress: the catalogue and the clock read once, the codes seen, the errors so far, the
+    writer thread. Each batch is checked and its rows prepared here while the previous one is written."""
 
+    def __init__(self, *, source: str, import_id: int | None, now: datetime):
+        self.now = now.timestamp()
+        self.now_text = sql_timestamps([self.now])[0]
+        self.rules = calendar.current_rules()
+        self.clock = clock_for(self.rules.convention)
+        self.catalogue = Catalogue()
+        self.seen_codes: dict[str, str] = {}
+        self.log = ErrorLog()
+        self.report = IngestReport()
+        self.number = 0
+        self.constants = dossier_constants(self.rules, source=source, import_id=import_id, now_text=self.now_text)
+        self.target: Target | None = None
+        self.writer: Writer | None = None
 
-def _error(report: IngestReport, where: str, column: str, value, rule: str) -> None:
-    if len(report.errors) < MAX_ERRORS:
-        report.errors.append(IngestError(where, column, "" if value is None else str(value), rule))
+    def take(self, batch: Batch) -> None:
+        self.number += 1
+        self.report.events_read += batch.event_count
+        checked = check_batch(batch, self.catalogue, self.seen_codes, self.now, self.log, self.number)
+        self.log.settle()
+        if self.log or not len(batch):
+            return  # refused: the rest is only checked
+        if self.target is None:
+            self.target = Target(self.constants)
+            self.writer = Writer(threaded=batch.event_count >= THREAD_EVENTS)
+        everyone = list(range(len(batch)))
+        ids = self.target.reserve_ids(len(batch))  # SQLite: only the first batch reads, the writer still idle
+        prepared = self._prepare(batch, checked, ids, everyone, {})  # while the previous batch is written
+        self.writer.wait()  # the session's connection is free: look up the dossiers already recorded
+        known = write.known_dossiers([code.strip() for code in batch.codes])
+        if known:
+            by_index = {i: known[code.strip()] for i, code in enumerate(batch.codes) if code.strip() in known}
+            fresh = [i for i in everyone if i not in by_index]
+            for index, recorded in by_index.items():
+                ids[index] = recorded.id
+            prepared = self._prepare(batch, checked, ids, fresh, by_index)
+        dossiers, runs, plan = prepared
+        self.writer.submit(lambda: (self.target.insert_dossiers(dossiers), self.target.insert_runs(runs)))
+        self.report.dossiers_created += len(dossiers)
+        self.report.steps_created += len(runs)
+        if known:
+            self.writer.wait()  # the session writes the updates
+            self._update_known(batch, by_index, plan)
 
+    def _prepare(self, batch: Batch, checked, ids: np.ndarray, fresh: list[int], known: dict):
+        """The rows of the new dossiers *fresh* (with their *ids*) and of every new step run of the batch."""
+        rows, due_new = dossier_rows(batch, fresh, checked, self.catalogue, self.clock, self.rules,
+                                     standard=code_is_standard)
+        due = np.full(len(batch), np.nan)
+        due[fresh] = due_new
+        for index, recorded in known.items():
+            due[index] = recorded.due_at
+        dossiers = [(ident,) + row for ident, row in zip(ids[fresh].tolist(), rows)]
+        finished_text = sql_timestamps(batch.at)
+        plan = plan_runs(batch, list(range(len(batch))), checked.received, known, finished_text)
+        runs = run_rows(batch, plan, checked, self.catalogue, ids, due, self.clock, finished_text)
+        return dossiers, runs, plan
 
-def _version_in_force(procedure_id: int, at: datetime) -> ProcessVersion | None:
-    return db.session.scalar(
-        select(ProcessVersion).join(Revision, Revision.id == ProcessVersion.revision_id)
-        .where(ProcessVersion.procedure_id == procedure_id, Revision.state.in_(ONCE_IN_FORCE),
-               Revision.effective_at <= at, (Revision.ended_at.is_(None)) | (Revision.ended_at > at))
-        .order_by(Revision.effective_at.desc()).limit(1))
+    def _update_known(self, batch: Batch, known: dict, plan) -> None:
+        appended = set(plan.dossier.tolist())
+        changes = []
+        for index, recorded in known.items():
+            ready, returned = float(batch.ready[index]), float(batch.returned[index])
+            dated = (ready == ready and recorded.result_ready_at != recorded.result_ready_at) or \
+                (returned == returned and recorded.returned_at != recorded.returned_at)
+            if dated:
+                changes.append((recorded, ready, returned, batch.outcomes[index] if batch.outcomes else ""))
+            changed = dated or index in appended
+            self.report.dossiers_updated += changed
+            self.report.dossiers_unchanged += not changed
+        write.update_known(changes, self.clock, self.now_text)
 
+    def finish(self) -> None:
+        """Everything written; SQLite's indexes built again when a large import dropped them."""
+        if self.writer is not None:
+            self.writer.wait()
+            self.target.restore_indexes()
 
-def _check(item: DossierInput, procedures, known, seen_codes, now: datetime, report: IngestReport) -> _Plan | None:
-    errors_before = len(report.errors)
-    code = (item.code or "").strip()
-    if not code:
-        _error(report, item.where, _("Dossier code"), item.code, _("The dossier code is required."))
-        return None
-    if code in seen_codes and seen_codes[code] != item.where:
-        _error(report, item.where, _("Dossier code"), code,
-               _("The dossier is already in this file at %(where)s.", where=seen_codes[code]))
-    seen_codes.setdefault(code, item.where)
-    procedure = procedures.get(item.procedure_code.strip()) if item.procedure_code else None
-    if item.procedure_code and procedure is None:
-        _error(report, item.where, _("Procedure code"), item.procedure_code,
-               _("No procedure of the catalogue has this code."))
-    times = [e.at for e in item.events]
-    received = item.received_at or (min(times) if times else None)
-    if received is None:
-        _error(report, item.where, _("Received at"), "", _("The time of receipt is required."))
-        return None
-    for label, moment in ((_("Received at"), received), (_("Result ready at"), item.result_ready_at),
-                          (_("Returned at"), item.returned_at)):
-        if moment is not None and moment > now:
-            _error(report, item.where, label, _stamp(moment), _("A date in the future cannot be recorded."))
-    if item.returned_at is not None and item.returned_at < received:
-        _error(report, item.where, _("Returned at"), _stamp(item.returned_at),
-               _("The result cannot be returned before the dossier was received (%(received)s).",
-                 received=_stamp(received)))
-    if item.outcome and item.outcome not in {o.value for o in Outcome}:
-        _error(report, item.where, _("Outcome"), item.outcome, _("Not a known outcome."))
-    version = _version_in_force(procedure.id, received) if procedure is not None else None
-    if procedure is not None and version is None:
-        _error(report, item.where, _("Received at"), _stamp(received),
-               _("%(code)s had no process in force on that date.", code=procedure.code))
-    previous = None
-    for event in item.events:
-        if event.at > now:
-            _error(report, event.where or item.where, _("Time"), _stamp(event.at),
-                   _("A date in the future cannot be recorded."))
-        if event.at < received:
-            _error(report, event.where or item.where, _("Time"), _stamp(event.at),
-                   _("The event comes before the dossier was received (%(received)s).", received=_stamp(received)))
-        if previous is not None and event.at < previous.at:
-            _error(report, event.where or item.where, _("Time"), _stamp(event.at),
-                   _("Events out of order: this one comes before the previous event of the dossier (%(previous)s).",
-                     previous=_stamp(previous.at)))
-        if event.lifecycle not in ("start", "complete"):
-            _error(report, event.where or item.where, _("Lifecycle"), event.lifecycle,
-                   _("Only start and complete events are recorded."))
-        previous = event
-    if version is not None:
-        names = _step_names(version)
-        for event in item.events:
-            if fold(event.activity) not in names:
-                _error(report, event.where or item.where, _("Step"), event.activity,
-                       _("%(code)s has no step of this code or name.", code=procedure.code))
-    if len(report.errors) > errors_before:
-        return None
-    known_row = known.get(code)
-    return _Plan(source=item, dossier_id=known_row[0].id if known_row else None, version=version, received_at=received)
-
-
-def _step_names(version: ProcessVersion) -> dict[str, object]:
-    names = {}
-    for step in version.steps:
-        names[fold(step.code)] = step
-        names[fold(step.name)] = step
-    return names
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(calendar.working_clock().zone).strftime("%d/%m/%Y %H:%M")
-
-
-def _write(plans: list[_Plan], known, clock, rules, source: str, import_id, report: IngestReport) -> None:
-    sessions = rules.convention == CountingConvention.SESSIONS
-    new_rows = [_dossier_row(plan, clock, rules, sessions, source, import_id) for plan in plans
-                if plan.dossier_id is None]
-    if new_rows:
-        _measure_dossiers(new_rows, clock)
-        db.session.execute(insert(Dossier.__table__), new_rows)
-        report.dossiers_created = len(new_rows)
-    ids = _chunked(select(Dossier.code, Dossier.id), Dossier.code, [p.source.code.strip() for p in plans])
-    runs = []
-    for plan in plans:
-        code = plan.source.code.strip()
-        keys, position = (known[code][1], known[code][2]) if code in known else (set(), 0)
-        new = _runs_of(plan, ids[code], keys, position)
-        if code in known:
-            changed = _update_known(known[code][0], plan.source, clock) or bool(new)
-            report.dossiers_updated += changed
-            report.dossiers_unchanged += not changed
-        runs.extend(new)
-    if runs:
-        due = _chunked(select(Dossier.id, Dossier.due_at), Dossier.id, list({r["dossier_id"] for r in runs}))
-        _measure(runs, due, clock)
-        db.session.execute(insert(StepRun.__table__), runs)
-        report.steps_created = len(runs)
-
-
-def _update_known(dossier: Dossier, item: DossierInput, clock) -> bool:
-    """Dates a later push brings for a dossier already recorded (result ready, returned, outcome)."""
-    from processes.dossiers.timing import measure_dossier
-
-    changed = False
-    for key in ("result_ready_at", "returned_at"):
-        value = getattr(item, key)
-        if value is not None and getattr(dossier, key) is None:
-            setattr(dossier, key, value)
-            changed = True
-    if not changed:
-        return False
-    status, outcome = _status_of(item)
-    if dossier.returned_at is not None:
-        status = DossierStatus.RETURNED
-    if dossier.result_ready_at is None and status in (DossierStatus.RESULT_READY, DossierStatus.RETURNED):
-        dossier.result_ready_at = dossier.returned_at
-    dossier.status, dossier.outcome = int(status), dossier.outcome or (Outcome(outcome) if outcome else None)
-    measure_dossier(dossier, clock)
-    db.session.flush()
-    return True
-
-
-def _chunked(query, column, values: list) -> dict:
-    """``dict(query.where(column IN values))`` in chunks the databases accept."""
-    found = {}
-    for start in range(0, len(values), 900):
-        found.update(db.session.execute(query.where(column.in_(values[start:start + 900]))).all())
-    return found
-
-
-def _dossier_row(plan: _Plan, clock, rules, sessions: bool, source: str, import_id) -> dict:
-    item = plan.source
-    limit = plan.version.total_minutes if plan.version is not None else None
-    due = clock.at(count_start(clock, plan.received_at, sessions=sessions) + limit) if limit is not None else None
-    status, outcome = _status_of(item)
-    ready = item.result_ready_at or (item.returned_at if status == DossierStatus.RETURNED else None)
-    return {"code": item.code.strip(), "code_is_legacy": not _standard(item.code),
-            "procedure_id": plan.version.procedure_id if plan.version is not None else None,
-            "version_id": plan.version.id if plan.version is not None else None,
-            "activity_set": item.activity_set[:120], "applicant_name": item.applicant_name[:300],
-            "applicant_kind": "person", "applicant_address": "", "applicant_phone": "",
-            "channel": _channel(item.channel), "received_at": plan.received_at,
-            "convention": rules.convention.value, "timeliness_point": rules.timeliness_point.value,
-            "supplement_policy": SupplementPolicy.RESTART.value, "limit_minutes": limit, "original_due_at": due,
-            "due_at": due, "extended_due_at": None, "result_ready_at": ready, "returned_at": item.returned_at,
-            "outcome": outcome, "status": int(status), "used_units": None, "timeliness": None, "source": source,
-            "import_id": import_id}
-
-
-def _standard(code: str) -> bool:
-    from processes.dossiers.services import code_is_standard
-
-    return code_is_standard(code.strip())
-
-
-def _channel(value: str) -> str:
-    return value if value in {c.value for c in Channel} else Channel.IN_PERSON.value
-
-
-def _status_of(item: DossierInput) -> tuple[DossierStatus, str | None]:
-    if item.returned_at is not None:
-        return DossierStatus.RETURNED, item.outcome or Outcome.ISSUED.value
-    if item.outcome == Outcome.WITHDRAWN.value:
-        return DossierStatus.WITHDRAWN, item.outcome
-    if item.outcome == Outcome.STOPPED.value:
-        return DossierStatus.STOPPED, item.outcome
-    if item.result_ready_at is not None:
-        return DossierStatus.RESULT_READY, item.outcome or Outcome.ISSUED.value
-    return DossierStatus.IN_PROGRESS, item.outcome or None
-
-
-def _runs_of(plan: _Plan, dossier_id: int, keys: set[str], position: int) -> list[dict]:
-    """Step runs from the events: a complete event closes the step its start event (or the previous event) began."""
-    steps = _step_names(plan.version) if plan.version is not None else {}
-    after = _allotment_after(plan.version)
-    runs = []
-    previous_at = plan.received_at
-    started: dict[str, datetime] = {}
-    for event in plan.source.events:
-        if event.lifecycle == "start":
-            started[event.activity] = event.at
-            continue
-        begin = started.pop(event.activity, previous_at)
-        previous_at = event.at
-        key = event.event_key()[:120]
-        if key in keys:
-            continue
-        step = steps.get(fold(event.activity))
-        runs.append({"dossier_id": dossier_id, "position": position, "step_id": step.id if step else None,
-                     "step_code": step.code if step else "", "activity": (step.name if step else event.activity)[:200],
-                     "unit_id": step.unit_id if step else None, "handler": event.handler[:200], "handler_id": None,
-                     "from_label": "", "to_label": _responsible(step)[:200], "started_at": begin,
-                     "finished_at": event.at, "allotted_units": float(step.allotted_minutes) if step else None,
-                     "note": "", "event_key": key, "_after": after.get(step.id) if step else None})
-        keys.add(key)
-        position += 1
-    return runs
-
-
-def _responsible(step) -> str:
-    if step is None:
-        return ""
-    return step.unit.name if step.unit is not None else step.performer
-
-
-def _allotment_after(version: ProcessVersion | None) -> dict[int, float]:
-    """For each step, the allotments of the steps after it (the plan counts back from the due date)."""
-    if version is None:
-        return {}
-    minutes = [step.allotted_minutes for step in version.steps]
-    return {step.id: float(sum(minutes[i + 1:])) for i, step in enumerate(version.steps)}
-
-
-def _epoch(moments) -> np.ndarray:
-    return np.array([m.timestamp() if m is not None else np.nan for m in moments], dtype=np.float64)
-
-
-def _datetimes(seconds: np.ndarray) -> list[datetime | None]:
-    return [None if np.isnan(x) else datetime.fromtimestamp(round(float(x), 6), tz=timezone.utc) for x in seconds]
-
-
-def _measure(runs: list[dict], due_by_id: dict[int, datetime], clock) -> None:
-    """Used time, plan deadline and result of every new step run, all at once on the clock."""
-    starts = clock.clock_many(_epoch([r["started_at"] for r in runs]))
-    ends = clock.clock_many(_epoch([r["finished_at"] for r in runs]))
-    after = np.array([np.nan if r["_after"] is None else r["_after"] for r in runs], dtype=np.float64)
-    due = _epoch([due_by_id.get(r["dossier_id"]) for r in runs])
-    planned = ~np.isnan(after) & ~np.isnan(due)
-    deadline_units = np.full(len(runs), np.nan)
-    deadline_units[planned] = clock.clock_many(due[planned]) - after[planned]
-    deadline = np.full(len(runs), np.nan)
-    deadline[planned] = clock.at_many(deadline_units[planned])
-    margin = deadline_units - ends
-    results = np.where(margin < -TOLERANCE, Timeliness.LATE.value,
-                       np.where(margin <= TOLERANCE, Timeliness.ON_TIME.value, Timeliness.EARLY.value))
-    for run, used, when, result, has_plan in zip(runs, ends - starts, _datetimes(deadline), results, planned):
-        del run["_after"]
-        run["used_units"], run["deadline_at"] = float(used), when
-        run["result"] = str(result) if has_plan else None
-
-
-def _measure_dossiers(rows: list[dict], clock) -> None:
-    """Used time and timeliness (by day, against the due date) of the new dossiers at their measuring point."""
-    points = [(row["returned_at"] if row["timeliness_point"] == "returned" else
-               row["result_ready_at"] or row["returned_at"]) for row in rows]
-    measured = [i for i, point in enumerate(points) if point is not None]
-    if not measured:
-        return
-    received = clock.clock_many(_epoch([rows[i]["received_at"] for i in measured]))
-    reached = clock.clock_many(_epoch([points[i] for i in measured]))
-    zone = clock.zone
-    for index, used in zip(measured, reached - received):
-        row, point = rows[index], points[index]
-        row["used_units"] = float(used)
-        due = row["due_at"]
-        if due is not None:
-            row["timeliness"] = (Timeliness.LATE if point > due else Timeliness.ON_TIME
-                                 if point.astimezone(zone).date() == due.astimezone(zone).date()
-                                 else Timeliness.EARLY).value
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.target is not None:
+            self.target.close()

@@ -19,6 +19,7 @@ from qms.records.models import QualityRecord, RecordCategory
 from qms.users.models import Delegation
 
 PUBLIC = "public"
+TOKEN = "token"  # the ingest API: a client token, never a session; everyone else gets a JSON 401
 SIGNED_IN = frozenset(Role)
 EVIDENCE_READERS = frozenset({Role.ADMIN, Role.ISO_SECRETARY, Role.DIRECTOR, Role.INTERNAL_AUDITOR,
                               Role.EXTERNAL_AUDITOR})
@@ -30,6 +31,9 @@ REVIEWERS = frozenset({Role.ISO_SECRETARY, Role.DIRECTOR, Role.UNIT_HEAD})
 ISO_SECRETARY = frozenset({Role.ISO_SECRETARY})
 NOBODY = frozenset()
 CATALOGUE_KEEPERS = frozenset({Role.ISO_SECRETARY})
+DOSSIER_IMPORTERS = frozenset({Role.ISO_SECRETARY, Role.ONE_STOP_OFFICER})
+DOSSIER_HANDLERS = frozenset({Role.ISO_SECRETARY, Role.DIRECTOR, Role.UNIT_HEAD, Role.SPECIALIST,
+                              Role.ONE_STOP_OFFICER})
 RECORD_FILERS = frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.SPECIALIST, Role.ONE_STOP_OFFICER})
 RECORD_KEEPERS = frozenset({Role.ISO_SECRETARY})
 
@@ -142,6 +146,38 @@ EXPECTED = {
     "processes.start_version": DRAFTERS,
     "processes.edit_version": NOBODY,  # the version in force is signed: nobody edits it
     "processes.export_maps": SIGNED_IN,
+    "dossiers.index": SIGNED_IN,
+    "dossiers.detail": SIGNED_IN,
+    "dossiers.new": DOSSIER_HANDLERS,
+    "dossiers.finish_step": DOSSIER_HANDLERS,
+    "dossiers.request_supplement": DOSSIER_HANDLERS,
+    "dossiers.complete_supplement": DOSSIER_HANDLERS,
+    "dossiers.apologise": DOSSIER_HANDLERS,
+    "dossiers.refuse": DOSSIER_HANDLERS,
+    "dossiers.return_result": DOSSIER_HANDLERS,
+    "dossiers.end_dossier": DOSSIER_HANDLERS,
+    "dossier_reports.index": SIGNED_IN,
+    "dossier_reports.monthly_xlsx": SIGNED_IN,
+    "dossier_reports.register_xlsx_download": SIGNED_IN,
+    "dossier_reports.receipt_docx": SIGNED_IN,
+    "dossier_reports.control_sheet_docx": SIGNED_IN,
+    "dossier_reports.apology_docx": SIGNED_IN,  # no apology on the walk's dossier: 404
+    "dossier_reports.supplement_docx": SIGNED_IN,  # no such request: 404
+    "dossier_xes.export": SIGNED_IN,
+    "dossier_xes.import_log": DOSSIER_IMPORTERS,
+    "dossier_api_admin.index": CATALOGUE_KEEPERS,
+    "dossier_api_admin.revoke": CATALOGUE_KEEPERS,  # no such client: 404
+    "dossier_api.post_events": TOKEN,
+    "dossier_api.openapi": PUBLIC,
+    "dossier_api.docs": PUBLIC,
+    "dossier_analysis.dashboard": SIGNED_IN,
+    "dossier_analysis.procedure_map": SIGNED_IN,
+    "dossier_analysis.steps_xlsx": SIGNED_IN,
+    "dossier_imports.index": DOSSIER_IMPORTERS,
+    "dossier_imports.show": DOSSIER_IMPORTERS,  # no such import: 404
+    "dossier_imports.progress": DOSSIER_IMPORTERS,
+    "dossier_imports.mapping": DOSSIER_IMPORTERS,
+    "dossier_imports.errors": DOSSIER_IMPORTERS,
     "processes.import_template": SIGNED_IN,
     "processes.import_maps": CATALOGUE_KEEPERS,
 }
@@ -186,7 +222,8 @@ def objects(app, make_user):
         return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
                           "delegation_id": delegation.id, "notification_id": notification.id,
                           "external_document_id": external.id, "external_id": external.id,
-                          "hours_id": 999_999, "exception_id": 999_999,  # no such rows: 404 for those allowed
+                          "hours_id": 999_999, "exception_id": 999_999, "request_id": 999_999,
+                          "client_id": 999_999, "import_id": 999_999,  # no such rows: 404 for those allowed
                           "file_id": 1}  # no file on the revision in force: downloads answer 404, never 403
 
 
@@ -218,6 +255,7 @@ def _effective_document(director_id):
 def _procedure_in_force(director_id):
     """A TTHC whose one-step process version is in force."""
     from processes import services as processes
+    from processes.dossiers.services import receive_dossier
     from processes.models import AdministrativeProcedure, TimeUnit
     from qms.audit import log as audit
     from qms.documents import services
@@ -240,7 +278,10 @@ def _procedure_in_force(director_id):
         services.review_revision(revision, actor=reviewer, password=DEMO_PASSWORD)
         services.approve_revision(revision, actor=db.session.get(User, director_id), password=DEMO_PASSWORD)
         db.session.commit()
-        return {"procedure_id": procedure.id, "version_id": version.id}
+        dossier = receive_dossier({"code": "000.00.17.H99-261122-0001", "procedure_id": procedure.id,
+                                   "applicant_name": "Nguyễn Văn A"}, actor=drafter)
+        db.session.commit()
+        return {"procedure_id": procedure.id, "version_id": version.id, "dossier_id": dossier.id}
 
 
 def _change_request(document_id):
@@ -280,6 +321,11 @@ def test_each_role_reaches_exactly_what_the_table_says(app, auth, make_user, obj
     wrong = []
     for endpoint, method, url in _requests(app, objects):
         expected = EXPECTED[endpoint]
+        if expected == TOKEN:
+            response = auth.client.post(url, json={})
+            if response.status_code != 401 or not response.is_json:
+                wrong.append(f"{method} {url} ({endpoint}): {response.status_code}, expected a JSON 401")
+            continue
         allowed = expected == PUBLIC or role in expected
         if method == "GET":
             response = auth.client.get(url)
@@ -297,7 +343,10 @@ def test_anonymous_reaches_only_public_routes(app, client, objects):
     wrong = []
     for endpoint, method, url in _requests(app, objects):
         response = client.get(url) if method == "GET" else client.post(url)
-        if EXPECTED[endpoint] == PUBLIC:
+        if EXPECTED[endpoint] == TOKEN:
+            if response.status_code != 401 or not response.is_json:
+                wrong.append(f"{method} {url}: {response.status_code}, expected a JSON 401")
+        elif EXPECTED[endpoint] == PUBLIC:
             if response.status_code >= 500 or (response.status_code == 302 and
                                                response.headers["Location"].startswith("/login?")):
                 wrong.append(f"{method} {url}: {response.status_code}")
