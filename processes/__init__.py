@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     from processes.dossiers import analysis_cli, analysis_views, rollups  # noqa: F401 - timeliness analysis
     analysis_views.init_app(app)
     analysis_cli.init_app(app)
-    from processes.dossiers import import_commands, import_models, import_views  # noqa: F401 - .xlsx/.csv imports
-    import_views.init_app(app)
+    from processes.dossiers import import_commands, import_models  # noqa: F401 - .xlsx/.csv imports of dossiers
+    from processes.dossiers import import_views as dossier_import_views
+    dossier_import_views.init_app(app)
     import_commands.init_app(app)
