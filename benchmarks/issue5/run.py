@@ -48,7 +48,8 @@ class Summary:
 
     def row(self, figure: str, target: str, measured: str, passed: bool | None) -> None:
         self.rows.append({"figure": figure, "target": target, "measured": measured,
-                          "verdict": "—" if passed is None else "PASS" if passed else "FAIL"})
+                          "verdict": "—" if passed is None else "PASS" if passed else "FAIL",
+                          "load_average": load_average()})
         self.data["rows"] = self.rows
         self.save()
 
@@ -60,9 +61,10 @@ class Summary:
         RESULTS.write_text(json.dumps(self.data, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
 
     def table(self) -> list[str]:
-        width = max(len(row["figure"]) for row in self.rows) if self.rows else 10
-        lines = [f"{'figure':<{width}}  {'target':<10}  {'measured':<26}  verdict"]
-        lines += [f"{r['figure']:<{width}}  {r['target']:<10}  {r['measured']:<26}  {r['verdict']}" for r in self.rows]
+        width = max((len(row["figure"]) for row in self.rows), default=10)
+        aim = max((len(row["target"]) for row in self.rows), default=10)
+        lines = [f"{'figure':<{width}}  {'target':<{aim}}  {'measured':<26}  verdict"]
+        lines += [f"{r['figure']:<{width}}  {r['target']:<{aim}}  {r['measured']:<26}  {r['verdict']}" for r in self.rows]
         return lines
 
 
