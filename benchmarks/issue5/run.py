@@ -129,7 +129,8 @@ def part_import(summary: Summary, databases: Databases, args) -> dict[str, str]:
             summary.part("import", results)
             say(f"  {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB: {result['command_says']}")
             label = f"import {fmt} ({result['dossiers_imported']:,} dossiers, {result['step_runs_imported']:,} runs)"
-            summary.row(f"{label}, {engine}", "≤ 30 s", f"{result['seconds']:.1f} s", result["seconds"] <= 30)
+            summary.row(f"{label}, {engine}", "≤ 30 s", f"{result['seconds']:.1f} s (its CPU {result['cpu_seconds']:.0f} s)",
+                        result["seconds"] <= 30)
             summary.row(f"  peak memory of that import, {engine}", "≤ 1 GB", f"{result['peak_mb']:.0f} MB",
                         result["peak_mb"] <= GB)
             if fmt == "csv":
