@@ -175,7 +175,7 @@ def part_million(summary: Summary, databases: Databases, args) -> None:
             filled[engine] = url
         except (RuntimeError, subprocess.CalledProcessError) as error:
             failed(summary, f"a million step runs written, {engine}", "—", error)
-    part_stats(summary, filled, "1M written directly")
+    part_stats(summary, filled, "written directly")
 
 
 def part_pm4py(summary: Summary, databases: Databases, log: Path, name: str) -> None:
