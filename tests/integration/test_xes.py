@@ -22,11 +22,10 @@ from qms.extensions import db
 from qms.timeutil import agency_zone
 from tests.process_samples import approve, draft_first_version, setup_people
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data" / "event_logs"  # copies of ../shared/data
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 LOGS = {"receipt.xes.gz": (1434, 8577), "reviewing.xes.gz": (100, 3730), "running-example.xes": (6, 42)}
 
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="the shared event logs are not beside the repository")
 
 
 def run_import(source, name, **options):
