@@ -6,10 +6,12 @@ import io
 import struct
 import zipfile
 import zlib
+from functools import lru_cache
 
 from werkzeug.datastructures import FileStorage, Headers
 
 
+@lru_cache(maxsize=None)  # the same text gives the same bytes: a zip entry keeps the time it was written
 def docx_bytes(text: str = "Biên bản kiểm tra hồ sơ chất lượng") -> bytes:
     from docx import Document
 
@@ -20,6 +22,7 @@ def docx_bytes(text: str = "Biên bản kiểm tra hồ sơ chất lượng") ->
     return buffer.getvalue()
 
 
+@lru_cache(maxsize=None)
 def xlsx_bytes(value: str = "Sổ theo dõi") -> bytes:
     from openpyxl import Workbook
 
