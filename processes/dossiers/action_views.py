@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from processes.dossiers import services
+from processes.dossiers.followups import dossier_changed
 from processes.dossiers.forms import ApologyForm, EndForm, FinishStepForm, ReasonForm, WhenForm
 from processes.dossiers.models import Dossier, Outcome
 from processes.dossiers.views import bp, load_dossier
@@ -29,7 +30,9 @@ def _act(dossier_id: int, form: WhenForm, action: Callable[[Dossier, WhenForm], 
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "danger")
         return redirect(back)
-    return perform(lambda: action(dossier, form), done=done(dossier), back=back)
+    response = perform(lambda: action(dossier, form), done=done(dossier), back=back)
+    dossier_changed(dossier_id)  # after the commit: the rollups, and the nonconformities of a late dossier
+    return response
 
 
 @bp.post("/<int:dossier_id>/finish")

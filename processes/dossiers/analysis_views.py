@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from processes import queries
 from processes.dossiers import analysis, charts
@@ -20,7 +19,7 @@ from processes.dossiers.analysis import DAY, HOUR, Filters
 from processes.dossiers.analysis_exports import step_stats_xlsx
 from processes.dossiers.at_risk import dossiers_at_risk
 from processes.dossiers.models import CHANNEL_LABELS, Channel
-from processes.dossiers.rollups import refresh_rollups
+from processes.dossiers.followups import rollups_for_reading
 from processes.models import AdministrativeProcedure, ProcessStep, ProcessVersion
 from processes.views import readable_versions
 from qms.exports import XLSX_MIMETYPE
@@ -30,19 +29,28 @@ from qms.permissions import Permission, require_permission
 from qms.timeutil import local_today, parse_local_date, utcnow
 from qms.ui import NavItem, add_nav
 
+#: The at-risk table shows the most urgent; the counts above it are of all.
+AT_RISK_ROWS = 100
+
 bp = Blueprint("dossier_analysis", __name__, url_prefix="/analysis")
 
 DEFAULT_WITHIN_HOURS = 16  # two working days
 STEPS_IN_CHART = 15
 
 
-def wtime(units: float | None) -> str:
+def wtime_formats() -> tuple[str, str]:
+    """The translated formats of ``wtime``, looked up once for a page that prints hundreds of times."""
+    return _("%(amount)s d"), _("%(amount)s h")
+
+
+def wtime(units: float | None, formats: tuple[str, str] | None = None) -> str:
     """Working time as people say it: "9,5 d" from a day up, "3,5 h" below."""
     if units is None:
         return "—"
+    day_format, hour_format = formats or wtime_formats()
     if abs(units) >= DAY:
-        return _("%(amount)s d", amount=analysis.decimal(units / DAY))
-    return _("%(amount)s h", amount=analysis.decimal(units / HOUR))
+        return day_format % {"amount": analysis.decimal(units / DAY)}
+    return hour_format % {"amount": analysis.decimal(units / HOUR)}
 
 
 def percent(value: float | None) -> str:
@@ -51,7 +59,8 @@ def percent(value: float | None) -> str:
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"wtime": wtime, "percent": percent, "days": lambda units: analysis.decimal(analysis.in_days(units)),
+    formats = wtime_formats()
+    return {"wtime": lambda units: wtime(units, formats), "percent": percent, "days": lambda units: analysis.decimal(analysis.in_days(units)),
             "channel_label": lambda value: str(CHANNEL_LABELS.get(Channel(value), value)) if value else "—",
             "band": charts.ratio_band, "dossier_link": "dossiers.detail" in current_app.view_functions}
 
@@ -91,12 +100,8 @@ def filters_from(args) -> tuple[Filters, list[str]]:
 
 
 def _refresh() -> None:
-    """Read what changed since the last refresh into the rollups; a concurrent refresh wins and we read its work."""
-    try:
-        refresh_rollups()
-        db.session.commit()
-    except (IntegrityError, OperationalError):
-        db.session.rollback()
+    """The rollups up to date enough to read (``followups.rollups_for_reading``)."""
+    rollups_for_reading()
 
 
 def _choices() -> dict:
@@ -118,7 +123,7 @@ def dashboard():
         (s for s in board.steps if s.ratio is not None), key=lambda s: -s.ratio)[:STEPS_IN_CHART]
     risky = dossiers_at_risk(filters, within_hours=within, now=utcnow())
     return render_template("dossier_analysis/dashboard.html", board=board, filters=filters, errors=errors,
-                           within=within, risky=risky, choices=_choices(), chart_steps=chart_steps,
+                           within=within, risky=risky, risk_rows=AT_RISK_ROWS, choices=_choices(), chart_steps=chart_steps,
                            trend_svg=charts.trend_chart(board.months), steps_svg=charts.steps_chart(chart_steps),
                            bottleneck_svg=charts.bottleneck_chart(board.bottleneck_steps),
                            unit_bottleneck_svg=charts.bottleneck_chart(board.bottleneck_units,

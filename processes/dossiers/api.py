@@ -14,6 +14,8 @@ from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from processes.dossiers import api_clients, api_events
+from processes.dossiers import api_clients, api_events, recorded
+from processes.dossiers.followups import records_committed
 from processes.dossiers.ingest import IngestRefused, ingest
 from processes.dossiers.openapi import openapi_document
 from qms.audit import log as audit
@@ -60,16 +62,24 @@ def post_events():
     if batch.problems:
         return _refused([p.as_json() for p in batch.problems])
     actor = audit.Actor.system(f"api:{client.name}")
+    mark = recorded.take_mark()
     with audit.acting_as(actor):
         try:
-            report = ingest(batch.inputs, source="api", actor_name=actor.name, now=utcnow(), label=f"API {client.name}")
+            report = ingest(batch.inputs, source="api", actor_name=actor.name, now=utcnow(), label=f"API {client.name}",
+                            track_skipped=True)
         except IngestRefused as refused:
             db.session.rollback()
             return _refused([p.as_json() for p in api_events.problems_from_ingest(batch, refused.report.errors)])
         db.session.commit()
+        records_committed(mark)  # after the commit: what follows never refuses the records
+    api_events.apply_report(batch, report.skipped_events)
     return jsonify(results=[{"event_id": event_id, "status": batch.statuses[event_id]} for event_id in batch.order],
                    dossiers_created=report.dossiers_created, dossiers_updated=report.dossiers_updated,
-                   steps_created=report.steps_created)
+                   steps_created=report.steps_created, steps_opened=report.steps_opened,
+                   steps_closed=report.steps_closed, warnings=[
+                       {"dossier_code": code, "rule": _("The code %(code)s is not in the TT 01 format (unit "
+                                                        "code-yymmdd-number): it is kept as given.", code=code)}
+                       for code in report.legacy_examples])
 
 
 def _refused(errors: list[dict]):

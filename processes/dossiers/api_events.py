@@ -3,9 +3,8 @@
 
 Every event names its dossier and procedure; the dossier's own fields (applicant, channel, dates,
 outcome) may come on any of its events. Events are grouped by dossier in time order and go to
-``ingest`` together; an event already recorded (same dossier, same event id) is a duplicate. For a
-dossier already recorded, its finished steps are handed to ``ingest`` again (it skips them by key)
-so that a new step is measured from the last recorded one, not from itself.
+``ingest`` together; an event already recorded (same dossier, same event id) is a duplicate. A new step of
+a dossier already recorded is measured by ``ingest`` from the last recorded one, as stored.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from sqlalchemy import select
 
 from processes.dossiers.ingest import DossierInput, IngestError, StepEvent
 from processes.dossiers.models import Channel, Dossier, Outcome, StepRun
-from processes.models import AdministrativeProcedure
 from qms.extensions import db
 
 MAX_EVENTS = 5_000
@@ -46,7 +44,7 @@ class Batch:
 
     inputs: list[DossierInput] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    statuses: dict[str, str] = field(default_factory=dict)  # event id → created | duplicate | ignored
+    statuses: dict[str, str] = field(default_factory=dict)  # event id → created | duplicate
     order: list[str] = field(default_factory=list)  # event ids as the request gave them
     where_to_event: dict[str, str] = field(default_factory=dict)
 
@@ -172,41 +170,38 @@ def attach_known(batch: Batch) -> None:
     for start in range(0, len(codes), 900):
         for dossier in db.session.scalars(select(Dossier).where(Dossier.code.in_(codes[start:start + 900]))):
             known[dossier.code] = dossier
-    procedure_codes = dict(db.session.execute(select(AdministrativeProcedure.id, AdministrativeProcedure.code)).all())
     for item in batch.inputs:
         dossier = known.get(item.code)
         stored: list = []
-        if dossier is not None:
-            recorded = procedure_codes.get(dossier.procedure_id, "")
-            if recorded != item.procedure_code:
-                batch.problems.append(Problem(batch.where_to_event[item.where], "procedure_code", item.procedure_code,
-                                              _("The dossier is recorded under %(code)s.",
-                                                code=recorded or _("an observed process"))))
-                continue
-            stored = db.session.execute(select(StepRun.step_code, StepRun.activity, StepRun.finished_at,
-                                               StepRun.event_key, StepRun.position)
-                                        .where(StepRun.dossier_id == dossier.id, StepRun.finished_at.is_not(None),
-                                               StepRun.event_key != "")
-                                        .order_by(StepRun.finished_at, StepRun.position)).all()
+        if dossier is not None:  # under another procedure: refused by ingest (check_known)
+            stored = db.session.scalars(select(StepRun.event_key).where(StepRun.dossier_id == dossier.id,
+                                                                        StepRun.event_key != "")).all()
             item.received_at = item.received_at or dossier.received_at
-        keys = {row.event_key for row in stored}
-        _statuses(batch, item, keys)
-        # what is recorded goes first, as it was recorded; a duplicate sent again is not sent twice
+        _statuses(batch, item, set(stored))
+        # a duplicate sent again is not sent twice; the bulk path measures the new steps from the stored ones
         item.events = [e for e in item.events if batch.statuses[e.key] != "duplicate"]
-        item.events[:0] = [StepEvent(activity=row.step_code or row.activity, at=row.finished_at, key=row.event_key,
-                                     where=f"recorded step {row.position + 1}") for row in stored]
 
 
 def _statuses(batch: Batch, item: DossierInput, keys: set[str]) -> None:
+    """A completion already recorded is a duplicate, and so is the start it closes; the rest is created unless
+    ``ingest`` finds it recorded (a start sent again: ``apply_report``)."""
     events = item.events
-    for index, event in enumerate(events):
+    for event in events:
         if event.lifecycle == "complete":
             batch.statuses[event.key] = "duplicate" if event.key in keys else "created"
     for index, event in enumerate(events):
         if event.lifecycle == "start":
             closing = next((later for later in events[index + 1:]
                             if later.lifecycle == "complete" and later.activity == event.activity), None)
-            batch.statuses[event.key] = batch.statuses[closing.key] if closing is not None else "ignored"
+            batch.statuses[event.key] = batch.statuses[closing.key] if closing is not None else "created"
+
+
+def apply_report(batch: Batch, skipped: list[str]) -> None:
+    """The events ``ingest`` skipped as already recorded (where they came from) are duplicates."""
+    for where in skipped:
+        event_id = batch.where_to_event.get(where)
+        if event_id is not None:
+            batch.statuses[event_id] = "duplicate"
 
 
 def problems_from_ingest(batch: Batch, errors: list[IngestError]) -> list[Problem]:

@@ -11,9 +11,12 @@ working hours it is at risk; below zero it is already late. Dossiers waiting for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+
+import numpy as np
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from processes.dossiers.analysis import HOUR, Filters
 from processes.dossiers.models import Channel, Dossier, DossierStatus, StepRun
@@ -22,7 +25,6 @@ from processes.models import AdministrativeProcedure, ProcessVersion
 from qms.extensions import db
 
 WATCHED = (int(DossierStatus.ACCEPTED), int(DossierStatus.IN_PROGRESS))
-CHUNK = 900
 
 
 @dataclass
@@ -48,8 +50,12 @@ class AtRisk:
 
 
 def dossiers_at_risk(filters: Filters | None, *, within_hours: float, now: datetime) -> list[AtRisk]:
-    """The dossiers in progress whose current step is due within *within_hours* working hours (or overdue)."""
-    query = select(Dossier).join(AdministrativeProcedure, AdministrativeProcedure.id == Dossier.procedure_id) \
+    """The dossiers in progress whose current step is due within *within_hours* working hours (or overdue),
+    the most urgent first. Columns only and the clock on whole arrays: thousands of open dossiers cost
+    a few queries, not an object each."""
+    query = select(Dossier.id, Dossier.code, Dossier.applicant_name, Dossier.convention, Dossier.version_id,
+                   Dossier.due_at, AdministrativeProcedure.code.label("procedure_code")) \
+        .join(AdministrativeProcedure, AdministrativeProcedure.id == Dossier.procedure_id) \
         .where(Dossier.status.in_(WATCHED), Dossier.due_at.is_not(None), Dossier.version_id.is_not(None))
     if filters is not None:
         if filters.procedure_id is not None:
@@ -58,51 +64,77 @@ def dossiers_at_risk(filters: Filters | None, *, within_hours: float, now: datet
             query = query.where(AdministrativeProcedure.field == filters.field)
         if filters.channel in {c.value for c in Channel}:
             query = query.where(Dossier.channel == Channel(filters.channel))
-    dossiers = list(db.session.scalars(query))
+    dossiers = db.session.execute(query).all()
+    if not dossiers:
+        return []
     runs = _runs_of([d.id for d in dossiers])
-    versions = {v.id: v for v in db.session.scalars(
-        select(ProcessVersion).where(ProcessVersion.id.in_({d.version_id for d in dossiers})))} if dossiers else {}
-    clocks = {}
+    plans = {v.id: _Plan(v) for v in db.session.scalars(
+        select(ProcessVersion).options(selectinload(ProcessVersion.steps))
+        .where(ProcessVersion.id.in_({d.version_id for d in dossiers})))}
     found = []
-    for dossier in dossiers:
-        clock = clocks.get(dossier.convention) or clocks.setdefault(dossier.convention, clock_for(dossier.convention))
-        current = _current_step(versions[dossier.version_id], runs.get(dossier.id, []))
-        if current is None:
+    for convention in {d.convention for d in dossiers}:
+        clock = clock_for(convention)
+        standing = []  # (dossier, step, the running step's recorded deadline or None, allotments after it)
+        for dossier in dossiers:
+            if dossier.convention != convention:
+                continue
+            current = plans[dossier.version_id].current(runs.get(dossier.id, []))
+            if current is not None:
+                standing.append((dossier, *current))
+        if not standing:
             continue
-        step, running_deadline = current
-        steps = versions[dossier.version_id].steps
-        after = sum(s.allotted_minutes for s in steps[steps.index(step) + 1:])
-        deadline = running_deadline or clock.at(clock.clock(dossier.due_at) - after)
-        left = clock.clock(deadline) - clock.clock(now)
-        if left >= within_hours * HOUR:
+        due = np.array([d.due_at.timestamp() for d, *_rest in standing])
+        deadline_units = clock.clock_many(due) - np.array([after for *_rest, after in standing], dtype=np.float64)
+        running = [i for i, (_d, _s, recorded, _a) in enumerate(standing) if recorded is not None]
+        if running:
+            deadline_units[running] = clock.clock_many(np.array([standing[i][2].timestamp() for i in running]))
+        left = deadline_units - clock.clock(now)
+        keep = np.flatnonzero(left < within_hours * HOUR)
+        if filters is not None and filters.unit_id is not None:
+            keep = np.array([i for i in keep if standing[i][1].unit_id == filters.unit_id], dtype=np.int64)
+        if not len(keep):
             continue
-        if filters is not None and filters.unit_id is not None and step.unit_id != filters.unit_id:
-            continue
-        found.append(AtRisk(dossier.id, dossier.code, dossier.procedure.code if dossier.procedure else "",
-                            dossier.applicant_name, step.code, step.name, step.unit_id, deadline, dossier.due_at, left))
+        planned = clock.at_many(deadline_units[keep])
+        for i, epoch in zip(keep.tolist(), planned.tolist()):
+            dossier, step, recorded, _after = standing[i]
+            deadline = recorded or datetime.fromtimestamp(epoch, tz=timezone.utc)
+            found.append(AtRisk(dossier.id, dossier.code, dossier.procedure_code or "", dossier.applicant_name,
+                                step.code, step.name, step.unit_id, deadline, dossier.due_at, float(left[i])))
     return sorted(found, key=lambda item: (item.left, item.code))
 
 
 def _runs_of(ids: list[int]) -> dict[int, list]:
+    """The step runs of the dossiers *ids* (all in progress), by dossier in order. One join on the dossiers in
+    progress rather than lists of ids: the planner walks the few open dossiers and their runs by index."""
+    wanted = set(ids)
     runs: dict[int, list] = {}
-    for start in range(0, len(ids), CHUNK):
-        for row in db.session.execute(select(StepRun.dossier_id, StepRun.step_id, StepRun.finished_at,
-                                             StepRun.deadline_at, StepRun.position)
-                                      .where(StepRun.dossier_id.in_(ids[start:start + CHUNK]))
-                                      .order_by(StepRun.dossier_id, StepRun.position)):
+    query = select(StepRun.dossier_id, StepRun.step_id, StepRun.finished_at, StepRun.deadline_at) \
+        .join(Dossier, Dossier.id == StepRun.dossier_id).where(Dossier.status.in_(WATCHED)) \
+        .order_by(StepRun.dossier_id, StepRun.position)
+    for row in db.session.execute(query):
+        if row.dossier_id in wanted:
             runs.setdefault(row.dossier_id, []).append(row)
     return runs
 
 
-def _current_step(version: ProcessVersion, runs: list):
-    """(the step the dossier stands at, its recorded deadline when it is running), or None when all are done."""
-    steps = version.steps
-    if not steps:
-        return None
-    by_id = {step.id: step for step in steps}
-    running = next((run for run in runs if run.finished_at is None and run.step_id in by_id), None)
-    if running is not None:
-        return by_id[running.step_id], running.deadline_at
-    done = [steps.index(by_id[run.step_id]) for run in runs if run.step_id in by_id]
-    following = max(done) + 1 if done else 0
-    return (steps[following], None) if following < len(steps) else None
+class _Plan:
+    """A version's steps, their positions and the allotments after each."""
+
+    def __init__(self, version: ProcessVersion):
+        self.steps = list(version.steps)
+        self.index = {step.id: i for i, step in enumerate(self.steps)}
+        allotted = [step.allotted_minutes for step in self.steps]
+        self.after = [sum(allotted[i + 1:]) for i in range(len(allotted))]
+
+    def current(self, runs: list):
+        """(the step the dossier stands at, its recorded deadline when it is running, the allotments after it),
+        or None when all are done."""
+        if not self.steps:
+            return None
+        running = next((run for run in runs if run.finished_at is None and run.step_id in self.index), None)
+        if running is not None:
+            i = self.index[running.step_id]
+            return self.steps[i], running.deadline_at, self.after[i]
+        done = [self.index[run.step_id] for run in runs if run.step_id in self.index]
+        following = max(done) + 1 if done else 0
+        return (self.steps[following], None, self.after[following]) if following < len(self.steps) else None

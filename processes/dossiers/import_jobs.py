@@ -25,6 +25,8 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import gettext as _
 
+from processes.dossiers import recorded
+from processes.dossiers.followups import records_committed
 from processes.dossiers.import_models import DossierImport, ImportStatus
 from processes.dossiers.importing import import_folder, run_import, stored_import_path
 from processes.dossiers.importing_readers import ImportFileRefused
@@ -134,6 +136,7 @@ def _execute(import_id: int, path: Path | None, echo, now) -> DossierImport:
         if echo is not None:
             echo(data)
 
+    mark = recorded.take_mark()
     try:
         with audit.acting_as(actor):
             report = run_import(batch, path or stored_import_path(batch), actor_name=actor.name, now=now,
@@ -152,9 +155,10 @@ def _execute(import_id: int, path: Path | None, echo, now) -> DossierImport:
         raise
     if batch.is_dry_run:
         db.session.rollback()
-        return _finish(import_id, ImportStatus.DONE, report)
-    _record(batch, ImportStatus.DONE, report)
+        return _finish(import_id, ImportStatus.DONE, report, message=" ".join(report.warnings()))
+    _record(batch, ImportStatus.DONE, report, message=" ".join(report.warnings()))
     db.session.commit()  # the data and the import's outcome together
+    records_committed(mark)  # after the commit: what follows never refuses the records
     write_progress(import_id, {"phase": "done", "percent": 100})
     return batch
 
@@ -172,7 +176,8 @@ def _record(batch: DossierImport, status: ImportStatus, report: IngestReport | N
     batch.status, batch.finished_at, batch.message = status, utcnow(), message
     if report is not None:
         batch.dossiers_created, batch.dossiers_updated = report.dossiers_created, report.dossiers_updated
-        batch.dossiers_unchanged, batch.steps_created = report.dossiers_unchanged, report.steps_created
+        batch.dossiers_unchanged = report.dossiers_unchanged
+        batch.steps_created = report.steps_created + report.steps_opened  # the rows added, finished or not
         batch.events_read, batch.error_count = report.events_read, len(report.errors)
         batch.errors_json = json.dumps([[e.where, e.column, e.value, e.rule] for e in report.errors[:MAX_ERRORS]],
                                        ensure_ascii=False)

@@ -303,7 +303,8 @@ def summary(batch: DossierImport) -> str:
         text = _("%(created)d dossiers added, %(updated)d updated, %(unchanged)d unchanged; %(steps)d steps recorded.",
                  created=batch.dossiers_created, updated=batch.dossiers_updated, unchanged=batch.dossiers_unchanged,
                  steps=batch.steps_created)
-        return text + (" " + _("Check only: nothing was written.") if batch.is_dry_run else "")
+        text += (" " + _("Check only: nothing was written.") if batch.is_dry_run else "")
+        return text + (" " + batch.message if batch.message else "")  # warnings: codes outside TT 01
     if batch.status == ImportStatus.REFUSED:
         return batch.message or ngettext("Refused: %(num)d error; nothing was written.",
                                          "Refused: %(num)d errors; nothing was written.", batch.error_count)

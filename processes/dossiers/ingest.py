@@ -17,7 +17,9 @@ activity, lifecycle and time), so importing the same data again writes nothing a
 new events of a known dossier are appended after the ones already recorded.
 
 A step of a complete-only log lasts from the previous event of its dossier (or from receipt) to its
-completion, as process-mining tools count it; a ``start`` event, when the source has one, starts it.
+completion, as process-mining tools count it; a ``start`` event, when the source has one, starts it. A
+start without its completion is an open step; a later import's completion closes it (``ingest_plan``).
+New events of a known dossier are measured from what is stored, as if every event had come at once.
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ from datetime import datetime, timezone
 
 import numpy as np
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from processes.dossiers import ingest_write as write
-from processes.dossiers.ingest_batch import Batch, batch_from_inputs, sql_timestamps
-from processes.dossiers.ingest_checks import MAX_ERRORS, Catalogue, ErrorLog, IngestError, check_batch
-from processes.dossiers.ingest_runs import dossier_constants, dossier_rows, plan_runs, run_rows
+from processes.dossiers.ingest_batch import Batch, batch_from_inputs, event_keys, sql_timestamps, start_mask
+from processes.dossiers.ingest_checks import (MAX_ERRORS, Catalogue, ErrorLog, IngestError, check_batch, check_known,
+                                              step_identity)
+from processes.dossiers.ingest_plan import plan_runs
+from processes.dossiers.ingest_runs import close_rows, dossier_constants, dossier_rows, run_rows
 from processes.dossiers.ingest_target import THREAD_EVENTS, Target, Writer
 from processes.dossiers.models import Channel
+from processes.dossiers.rollup_absorb import Absorber
 from processes.dossiers.services import code_is_standard
 from processes.dossiers.timing import clock_for
 from qms.audit import log as audit
@@ -81,13 +87,29 @@ class IngestReport:
     dossiers_created: int = 0
     dossiers_unchanged: int = 0
     dossiers_updated: int = 0
-    steps_created: int = 0
+    steps_created: int = 0  # finished steps added
+    steps_opened: int = 0  # started, not finished yet
+    steps_closed: int = 0  # open steps recorded earlier, finished now
     events_read: int = 0
     errors: list[IngestError] = field(default_factory=list)
+    skipped_events: list[str] = field(default_factory=list)  # where each event already recorded came from (API)
+    legacy_codes: int = 0  # new dossiers whose code is not in the TT 01 format: kept, with a warning
+    legacy_examples: list[str] = field(default_factory=list)  # the first MAX_ERRORS of them
+
+    def warnings(self) -> list[str]:
+        """What was accepted but deserves a look: codes outside the TT 01 format (as the browser path warns)."""
+        if not self.legacy_codes:
+            return []
+        return [ngettext("%(num)d dossier code is not in the TT 01 format (unit code-yymmdd-number): it is kept as "
+                         "given (%(codes)s).",
+                         "%(num)d dossier codes are not in the TT 01 format (unit code-yymmdd-number): they are kept "
+                         "as given (%(codes)s).", self.legacy_codes,
+                         codes=", ".join(self.legacy_examples[:5]) + (", …" if self.legacy_codes > 5 else ""))]
 
     @property
     def changed(self) -> bool:
-        return bool(self.dossiers_created or self.dossiers_updated or self.steps_created)
+        return bool(self.dossiers_created or self.dossiers_updated or self.steps_created or self.steps_opened
+                    or self.steps_closed)
 
 
 class IngestRefused(Exception):
@@ -97,22 +119,26 @@ class IngestRefused(Exception):
 
 
 def ingest(inputs: list[DossierInput], *, source: str, actor_name: str, now: datetime, import_id: int | None = None,
-           label: str = "") -> IngestReport:
-    """Check every input, then write the new dossiers and step runs; raise IngestRefused on any error."""
+           label: str = "", track_skipped: bool = False) -> IngestReport:
+    """Check every input, then write the new dossiers and step runs; raise IngestRefused on any error.
+
+    *track_skipped*: list in the report where each event already recorded came from (the API's answer)."""
     batches = (batch_from_inputs(inputs[start:start + BATCH_DOSSIERS])
                for start in range(0, len(inputs), BATCH_DOSSIERS))
-    return ingest_batches(batches, source=source, actor_name=actor_name, now=now, import_id=import_id, label=label)
+    return ingest_batches(batches, source=source, actor_name=actor_name, now=now, import_id=import_id, label=label,
+                          track_skipped=track_skipped)
 
 
 def ingest_batches(batches: Iterable[Batch], *, source: str, actor_name: str, now: datetime,
                    import_id: int | None = None, label: str = "",
-                   after_batch: Callable[[Batch, IngestReport], None] | None = None) -> IngestReport:
+                   after_batch: Callable[[Batch, IngestReport], None] | None = None,
+                   track_skipped: bool = False) -> IngestReport:
     """``ingest`` for a stream of batches (one dossier in one batch only), all in the caller's transaction.
 
     *after_batch* is called after each batch is checked (and handed to the writer while no error is found),
     with the report so far: the importer's progress bar. Raise IngestRefused when any rule is broken.
     """
-    run = _Run(source=source, import_id=import_id, now=now)
+    run = _Run(source=source, import_id=import_id, now=now, track_skipped=track_skipped)
     try:
         for batch in batches:
             run.take(batch)
@@ -121,6 +147,8 @@ def ingest_batches(batches: Iterable[Batch], *, source: str, actor_name: str, no
             if run.log.full:
                 break
         run.finish()
+        if not run.log:
+            run.absorber.write()
     finally:
         run.close()  # the writer stops before the caller commits or rolls back on this connection
     report = run.report
@@ -139,7 +167,8 @@ class _Run:
     """One import in progress: the catalogue and the clock read once, the codes seen, the errors so far, the
     writer thread. Each batch is checked and its rows prepared here while the previous one is written."""
 
-    def __init__(self, *, source: str, import_id: int | None, now: datetime):
+    def __init__(self, *, source: str, import_id: int | None, now: datetime, track_skipped: bool = False):
+        self.track_skipped = track_skipped
         self.now = now.timestamp()
         self.now_text = sql_timestamps([self.now])[0]
         self.rules = calendar.current_rules()
@@ -152,6 +181,7 @@ class _Run:
         self.constants = dossier_constants(self.rules, source=source, import_id=import_id, now_text=self.now_text)
         self.target: Target | None = None
         self.writer: Writer | None = None
+        self.absorber = Absorber(self.rules.timeliness_point.value)  # the rollups fed as the rows are written
 
     def take(self, batch: Batch) -> None:
         self.number += 1
@@ -165,39 +195,68 @@ class _Run:
             self.writer = Writer(threaded=batch.event_count >= THREAD_EVENTS)
         everyone = list(range(len(batch)))
         ids = self.target.reserve_ids(len(batch))  # SQLite: only the first batch reads, the writer still idle
-        prepared = self._prepare(batch, checked, ids, everyone, {})  # while the previous batch is written
-        self.writer.wait()  # the session's connection is free: look up the dossiers already recorded
-        known = write.known_dossiers([code.strip() for code in batch.codes])
+        finished_text = sql_timestamps(batch.at)
+        starting = start_mask(batch)
+        keys = event_keys(batch, finished_text, starting)
+        prepared = self._prepare(batch, checked, ids, everyone, {}, finished_text, keys)  # while the previous
+        self.writer.wait()  # batch is written; the session's connection is then free: look up the dossiers
+        known = write.known_dossiers([code.strip() for code in batch.codes],  # already recorded
+                                     with_starts=bool(starting.any()))
         if known:
             by_index = {i: known[code.strip()] for i, code in enumerate(batch.codes) if code.strip() in known}
+            check_known(batch, checked, by_index, self.catalogue, keys, starting, self.log, self.number)
+            self.log.settle()
+            if self.log:
+                return  # refused: nothing of this batch is written
             fresh = [i for i in everyone if i not in by_index]
             for index, recorded in by_index.items():
                 ids[index] = recorded.id
-            prepared = self._prepare(batch, checked, ids, fresh, by_index)
+            prepared = self._prepare(batch, checked, ids, fresh, by_index, finished_text, keys)
         dossiers, runs, plan = prepared
+        if known:
+            self.absorber.give_up()  # rows the rollups may have read change: they are refreshed after the commit
+        else:
+            self.absorber.take(dossiers, runs)
         self.writer.submit(lambda: (self.target.insert_dossiers(dossiers), self.target.insert_runs(runs)))
         self.report.dossiers_created += len(dossiers)
-        self.report.steps_created += len(runs)
+        legacy = [row[1] for row in dossiers if row[2]]  # code, code_is_legacy: DOSSIER_COLUMNS after the id
+        self.report.legacy_codes += len(legacy)
+        self.report.legacy_examples.extend(legacy[:MAX_ERRORS - len(self.report.legacy_examples)])
+        self.report.steps_created += len(runs) - int(plan.is_open.sum())
+        self.report.steps_opened += int(plan.is_open.sum())
+        if self.track_skipped:
+            self.report.skipped_events.extend(batch.event_wheres[e] for e in plan.skipped)
         if known:
+            closes = close_rows(batch, plan, checked, self.catalogue, self._due(batch, [], by_index, []), self.clock,
+                                finished_text, keys)
             self.writer.wait()  # the session writes the updates
+            write.close_runs(closes)
+            self.report.steps_closed += len(closes)
             self._update_known(batch, by_index, plan)
 
-    def _prepare(self, batch: Batch, checked, ids: np.ndarray, fresh: list[int], known: dict):
+    def _prepare(self, batch: Batch, checked, ids: np.ndarray, fresh: list[int], known: dict,
+                 finished_text: list[str | None], keys: list[str]):
         """The rows of the new dossiers *fresh* (with their *ids*) and of every new step run of the batch."""
         rows, due_new = dossier_rows(batch, fresh, checked, self.catalogue, self.clock, self.rules,
                                      standard=code_is_standard)
+        due = self._due(batch, fresh, known, due_new)
+        dossiers = [(ident,) + row for ident, row in zip(ids[fresh].tolist(), rows)]
+        plan = plan_runs(batch, list(range(len(batch))), checked.received, known, finished_text, keys,
+                         identity=step_identity(batch, checked, self.catalogue))
+        runs = run_rows(batch, plan, checked, self.catalogue, ids, due, self.clock, finished_text)
+        return dossiers, runs, plan
+
+    @staticmethod
+    def _due(batch: Batch, fresh: list[int], known: dict, due_new) -> np.ndarray:
+        """Each dossier's due date: computed for the new ones, as stored for those already recorded."""
         due = np.full(len(batch), np.nan)
         due[fresh] = due_new
         for index, recorded in known.items():
             due[index] = recorded.due_at
-        dossiers = [(ident,) + row for ident, row in zip(ids[fresh].tolist(), rows)]
-        finished_text = sql_timestamps(batch.at)
-        plan = plan_runs(batch, list(range(len(batch))), checked.received, known, finished_text)
-        runs = run_rows(batch, plan, checked, self.catalogue, ids, due, self.clock, finished_text)
-        return dossiers, runs, plan
+        return due
 
     def _update_known(self, batch: Batch, known: dict, plan) -> None:
-        appended = set(plan.dossier.tolist())
+        appended = set(plan.dossier.tolist()) | {close[3] for close in plan.closes}
         changes = []
         for index, recorded in known.items():
             ready, returned = float(batch.ready[index]), float(batch.returned[index])

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+KEY_LENGTH = 120  # StepRun.event_key
 
 
 @dataclass
@@ -172,3 +173,29 @@ def factorize(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     index = {value: code for code, value in enumerate(dict.fromkeys(values))}
     codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
     return codes, list(index)
+
+
+# Events --------------------------------------------------------------------------------------------
+
+
+def start_mask(batch: Batch) -> np.ndarray:
+    if batch.lifecycles is None:
+        return np.zeros(batch.event_count, dtype=bool)
+    codes, values = factorize(batch.lifecycles)
+    return np.isin(codes, [i for i, value in enumerate(values) if value == "start"])
+
+
+def event_keys(batch: Batch, finished_text: list[str | None], starting: np.ndarray) -> list[str]:
+    """The key of every completion: the source's event id, or ``activity|complete|UTC ISO time`` as
+    ``StepEvent.event_key`` derives it (start events get none: they are no runs)."""
+    if batch.keys is None:
+        keys = [f"{a}|complete|{t[:10]}T{t[11:19] if t[19:] == '.000000' else t[11:]}+00:00"
+                for a, t in zip(batch.activities, finished_text)]
+    else:
+        keys = [k or f"{a}|complete|{t[:10]}T{t[11:19] if t[19:] == '.000000' else t[11:]}+00:00"
+                for a, t, k in zip(batch.activities, finished_text, batch.keys)]
+    for event in np.flatnonzero(starting).tolist():
+        keys[event] = batch.keys[event] if batch.keys is not None else ""
+    if batch.keys is not None or max(map(len, batch.activities), default=0) > KEY_LENGTH - 45:
+        keys = [key[:KEY_LENGTH] for key in keys]
+    return keys

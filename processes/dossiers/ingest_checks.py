@@ -25,6 +25,7 @@ from qms.extensions import db
 from qms.text import fold
 
 MAX_ERRORS = 500
+CODE_LENGTH = 60  # Dossier.code
 _OUTCOMES = frozenset(o.value for o in Outcome)
 
 
@@ -100,6 +101,8 @@ class Catalogue:
             self._windows.setdefault(version.procedure_id, []).append((effective_at.timestamp(), end,
                                                                        len(self.versions)))
             self.versions.append(version)
+        self.slot_of_version = {version.id: slot for slot, version in enumerate(self.versions)}
+        self.procedure_codes = {p.id: p.code for p in self.procedures.values()}
         self._tables: list[StepTable | None] = [None] * len(self.versions)
         for slot in range(len(self.versions)):  # all read now: the checks run beside the writer thread
             self.table(slot)
@@ -140,6 +143,11 @@ class Checked:
     slots: np.ndarray  # per dossier: its version's slot in the catalogue, -1 for none
     skipped: np.ndarray  # no code: no further checks
     steps: np.ndarray | None = None  # per event: its step in the dossier's version, -1 for none
+
+
+def shown(value: str, width: int = 40) -> str:
+    """A long value cut for a message: its first *width* characters and an ellipsis."""
+    return value if len(value) <= width else value[:width] + "…"
 
 
 def stamp(seconds: float, zone) -> str:
@@ -196,6 +204,9 @@ def _check_dossier(batch: Batch, index: int, catalogue: Catalogue, seen_codes, n
         error("code", batch.codes[index], _("The dossier code is required."))
         checked.skipped[index] = True
         return
+    if len(code) > CODE_LENGTH:
+        error("code", shown(code), _("A dossier code has at most %(n)d characters (%(given)d given).",
+                                     n=CODE_LENGTH, given=len(code)))
     if code in seen_codes and seen_codes[code] != where:
         error("code", code, _("The dossier is already in this file at %(where)s.", where=seen_codes[code]))
     seen_codes.setdefault(code, where)
@@ -301,3 +312,87 @@ def _check_steps(batch: Batch, catalogue: Catalogue, checked: Checked, log: Erro
     _event_error(batch, log, number, dossier, unknown, 2, "activity", lambda e: batch.activities[e],
                  lambda e: _("%(code)s has no step of this code or name.",
                              code=catalogue.table(int(slots[e])).procedure_code))
+
+
+def check_known(batch: Batch, checked: Checked, known: dict, catalogue: Catalogue, keys: list[str],
+                starting: np.ndarray, log: ErrorLog, number: int) -> None:
+    """The rules on the dossiers of *batch* already recorded (*known*: dossier index → ``Known``).
+
+    A later import continues what is stored: its receipt and process version are the stored ones (``checked``
+    is corrected to them), and a new event may come neither before the receipt nor before the latest
+    recorded event of the dossier (events out of order across imports), nor name another procedure than the
+    one the dossier was received for. Events already recorded (their key)
+    are skipped, as the writer skips them; a completion of a step left open may not come before its start.
+    """
+    zone, at = catalogue.zone, batch.at
+    changed = []
+    for index, recorded in known.items():  # slots first: an event's step is read in the stored version
+        slot = catalogue.slot_of_version.get(recorded.version_id, -1)
+        if slot != checked.slots[index]:
+            checked.slots[index] = slot
+            changed.append(index)
+    if changed and batch.event_count:
+        dossier = batch.dossier_of_events()
+        checked.steps = step_indices(batch, checked.slots, catalogue, dossier)
+        redone = np.zeros(len(batch), dtype=bool)
+        redone[changed] = True
+        slots = checked.slots[dossier]
+        unknown = redone[dossier] & (slots >= 0) & (checked.steps < 0)
+        _event_error(batch, log, number, dossier, unknown, 2, "activity", lambda e: batch.activities[e],
+                     lambda e: _("%(code)s has no step of this code or name.",
+                                 code=catalogue.table(int(slots[e])).procedure_code))
+    identity = step_identity(batch, checked, catalogue)
+    for index, recorded in known.items():
+        where, order = batch.wheres[index], (number, index, 0, 0)
+        given_code = (batch.procedure_codes[index] or "").strip()
+        recorded_code = catalogue.procedure_codes.get(recorded.procedure_id, "")
+        if given_code != recorded_code:  # a dossier belongs to one procedure, whatever a later file says
+            log.add(order, where, _column(batch, "procedure_code"), given_code,
+                    _("The dossier %(code)s was received for the procedure %(procedure)s.",
+                      code=batch.codes[index].strip(), procedure=recorded_code or _("an observed process")))
+            continue
+        received, given = recorded.received_at, float(checked.received[index])  # given: already checked against
+        checked.received[index] = received
+        ready, returned = float(batch.ready[index]), float(batch.returned[index])
+        if returned < received and not returned < given:
+            log.add(order, where, _column(batch, "returned_at"), stamp(returned, zone),
+                    _("The result cannot be returned before the dossier was received (%(received)s).",
+                      received=stamp(received, zone)))
+        if ready < received and not ready < given:
+            log.add(order, where, _column(batch, "result_ready_at"), stamp(ready, zone),
+                    _("The result cannot be ready before the dossier was received (%(received)s).",
+                      received=stamp(received, zone)))
+        for event in range(int(batch.bounds[index]), int(batch.bounds[index + 1])):
+            if keys[event] in recorded.keys or at[event] < given:  # recorded, or already refused by check_batch
+                continue
+            step = identity(event, index)
+            if starting[event] and (step in recorded.open or (step, at[event]) in recorded.starts):
+                continue  # this start is recorded
+            opened = recorded.open.get(step) if not starting[event] else None
+            if at[event] < received:
+                rule = _("The event comes before the dossier was received (%(received)s).",
+                         received=stamp(received, zone))
+            elif opened is not None and at[event] < opened[1]:
+                rule = _("The step finishes before it started (%(started)s).", started=stamp(opened[1], zone))
+            elif at[event] < recorded.last_event:
+                rule = _("Events out of order: this one comes before the last recorded event of the dossier "
+                         "(%(previous)s).", previous=stamp(recorded.last_event, zone))
+            else:
+                continue
+            column = batch.event_columns[event] if batch.event_columns is not None else None
+            log.add((number, index, 1, event), batch.event_wheres[event], column or _column(batch, "time"),
+                    stamp(at[event], zone), rule)
+
+
+def step_identity(batch: Batch, checked: Checked, catalogue: Catalogue):
+    """(event, dossier index) → the step an event belongs to: its step code in the dossier's version, else its
+    activity (an observed process); a start and its completion may name the step by code or by name."""
+    steps, slots = checked.steps, checked.slots
+
+    def identity(event: int, index: int) -> str:
+        step, slot = (int(steps[event]) if steps is not None else -1), int(slots[index])
+        if step >= 0 and slot >= 0:
+            return catalogue.table(slot).copied[step][1]
+        return batch.activities[event][:200]
+
+    return identity

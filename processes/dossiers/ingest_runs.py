@@ -1,28 +1,28 @@
-"""What ``ingest`` writes: the rows of the new dossiers and the step runs of every event, measured at once.
+"""What ``ingest`` writes: the rows of the new dossiers and the step runs of every event, measured at once
+(ISO 9001:2008 clause 8.2.3: each step measured against its allotment).
 
-A complete event closes the step its start event (or the previous event of the dossier, or the
-receipt) began, as process-mining tools count a complete-only log. Dossiers whose events are
-all completions, none of them known yet, are handled a column at a time; the others (start
-events, events already recorded, the same event twice) one event at a time, with the same
-result. Every step is then measured on the working clock in one vectorised pass: used working
-time, its deadline in the dossier's plan (the due date less the allotments of the later steps)
-and early / on time / late; each new dossier its due date, used time and timeliness by day.
+``ingest_plan`` says which runs the events open, close or skip; here every step is measured on the
+working clock in one vectorised pass: used working time, its deadline in the dossier's plan (the due
+date less the allotments of the later steps) and early / on time / late; an open step (started, not
+finished) gets its deadline only. Each new dossier gets its due date, used time and timeliness by day;
+a dossier already recorded keeps its stored plan (``Known``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from processes.dossiers.ingest_batch import Batch, factorize, sql_timestamps
+from processes.dossiers.ingest_batch import Batch, sql_timestamps
 from processes.dossiers.ingest_checks import Catalogue, Checked
+from processes.dossiers.ingest_plan import RunPlan
 from processes.dossiers.models import Channel, DossierStatus, Outcome, SupplementPolicy, Timeliness
 from qms.calendar.deadlines import count_start
 from qms.calendar.engine import SESSION_UNITS
+from qms.text import fold
 
 TOLERANCE = 1.0  # working-time units (480 a day): "to the minute"
-KEY_LENGTH = 120
 _CHANNELS = frozenset(c.value for c in Channel)
 
 #: The columns of ``step_runs`` the bulk path writes, in the order of ``run_rows``; then those it writes as constants.
@@ -32,7 +32,7 @@ RUN_CONSTANTS = {"from_label": "", "handler_id": None, "note": ""}
 #: The columns of ``dossiers`` the bulk path writes per dossier, in the order of ``dossier_rows``; then those whose
 #: value is the same for the whole import (``dossier_constants``).
 DOSSIER_COLUMNS = ("code", "code_is_legacy", "procedure_id", "version_id", "activity_set", "applicant_name",
-                   "channel", "received_at", "limit_minutes", "original_due_at", "due_at", "result_ready_at",
+                   "applicant_key", "channel", "received_at", "limit_minutes", "original_due_at", "due_at", "result_ready_at",
                    "returned_at", "outcome", "status", "used_units", "timeliness")
 
 
@@ -45,7 +45,9 @@ def dossier_constants(rules, *, source: str, import_id, now_text: str) -> dict:
 
 @dataclass
 class Known:
-    """A dossier already recorded: its id, the keys of its recorded events, its next position and dates."""
+    """A dossier already recorded, as a later import continues it: its id, plan and dates, the keys of its
+    recorded events, its next position, when its last recorded step finished (a new step begins there) and
+    its latest recorded event (a new event may not come before it)."""
 
     id: int
     keys: set[str]
@@ -57,6 +59,18 @@ class Known:
     outcome: str | None = None
     timeliness_point: str = "result_ready"
     has_supplements: bool = False
+    procedure_id: int | None = None
+    version_id: int | None = None
+    last_finished: float = float("nan")
+    last_event: float = float("nan")
+    #: the steps started and not finished: step code (or activity) → (run id, started at)
+    open: dict[str, tuple[int, float]] = field(default_factory=dict)
+    #: every recorded (step code or activity, started at): a start event sent again is no new step
+    starts: set[tuple[str, float]] = field(default_factory=set)
+
+    def begins_at(self) -> float:
+        """Where the next step of a complete-only log begins: the last recorded finish, else the receipt."""
+        return self.last_finished if self.last_finished == self.last_finished else self.received_at
 
 
 def status_of(returned: float, ready: float, outcome: str) -> tuple[DossierStatus, str | None]:
@@ -126,7 +140,9 @@ def dossier_rows(batch: Batch, indices: list[int], checked: Checked, catalogue: 
         [""] * len(indices)
     applicants = [(batch.applicants[i] or "")[:300] for i in indices] if batch.applicants is not None else \
         [""] * len(indices)
-    rows = [(code, not standard(code), version[0], version[1], activity_set, applicant, channel, stamps[0][k],
+    keys = {name: fold(name)[:300] for name in set(applicants)}  # names repeat: fold each once
+    rows = [(code, not standard(code), version[0], version[1], activity_set, applicant, keys[applicant],
+             channel, stamps[0][k],
              version[2], stamps[1][k], stamps[1][k], stamps[2][k], stamps[3][k], outcomes[k], statuses[k],
              used_values[k], verdicts[k])
             for k, (code, version, channel, activity_set, applicant)
@@ -153,116 +169,6 @@ def judge_dossiers(received: np.ndarray, point: np.ndarray, due: np.ndarray, clo
 # Step runs -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class RunPlan:
-    """The new step runs of a batch, one entry per run: which event closes it, when it began, its position."""
-
-    event: np.ndarray
-    dossier: np.ndarray
-    begin: np.ndarray
-    position: np.ndarray
-    keys: list[str]
-
-
-def plan_runs(batch: Batch, indices: list[int], received: np.ndarray, known: dict[int, Known],
-              finished_text: list[str | None]) -> RunPlan:
-    """The runs the events of dossiers *indices* open and close; *known* maps a dossier index to what is recorded.
-
-    A dossier is taken a column at a time when none of its events is recorded yet, no key comes twice and each
-    of its start events is followed at once by the completion of its step: then every completion began at the
-    event before it (its start, or the previous completion) or at receipt. The others go one event at a time.
-    """
-    count = batch.event_count
-    dossier_of = batch.dossier_of_events()
-    starting = _starts(batch)
-    keys = _event_keys(batch, finished_text, starting)
-    chosen = np.zeros(len(batch), dtype=bool)
-    chosen[np.asarray(indices, dtype=np.int64)] = True
-    irregular = np.zeros(len(batch), dtype=bool)
-    irregular[list(known)] = True
-    if starting.any():
-        activity, _values = factorize(batch.activities)
-        following = np.zeros(count, dtype=bool)  # the next event completes the same step of the same dossier
-        following[:-1] = ~starting[1:] & (dossier_of[1:] == dossier_of[:-1]) & (activity[1:] == activity[:-1])
-        irregular[dossier_of[starting & ~following]] = True
-    irregular[_repeated_keys(keys, dossier_of, ~starting)] = True
-    completes = np.cumsum(~starting)
-    before = np.concatenate(([0], completes))[batch.bounds[:-1]]
-    event = np.flatnonzero((chosen & ~irregular)[dossier_of] & ~starting)
-    dossier = dossier_of[event]
-    first = event == batch.bounds[dossier]
-    begin = np.where(first, received[dossier], batch.at[np.maximum(event - 1, 0)])
-    plans = [(event, dossier, begin, completes[event] - 1 - before[dossier])]
-    slow = np.flatnonzero(chosen & irregular).tolist()
-    if slow:
-        plans.append(_plan_one_by_one(batch, slow, received, known, keys, starting))
-    event, dossier, begin, position = (np.concatenate(parts) for parts in zip(*plans))
-    order = np.argsort(event, kind="stable")
-    event, dossier, begin, position = event[order], dossier[order], begin[order], position[order]
-    return RunPlan(event, dossier, begin, position, [keys[e] for e in event.tolist()])
-
-
-def _starts(batch: Batch) -> np.ndarray:
-    if batch.lifecycles is None:
-        return np.zeros(batch.event_count, dtype=bool)
-    codes, values = factorize(batch.lifecycles)
-    return np.isin(codes, [i for i, value in enumerate(values) if value == "start"])
-
-
-def _event_keys(batch: Batch, finished_text: list[str | None], starting: np.ndarray) -> list[str]:
-    """The key of every completion: the source's event id, or ``activity|complete|UTC ISO time`` as
-    ``StepEvent.event_key`` derives it (start events get none: they are no runs)."""
-    if batch.keys is None:
-        keys = [f"{a}|complete|{t[:10]}T{t[11:19] if t[19:] == '.000000' else t[11:]}+00:00"
-                for a, t in zip(batch.activities, finished_text)]
-    else:
-        keys = [k or f"{a}|complete|{t[:10]}T{t[11:19] if t[19:] == '.000000' else t[11:]}+00:00"
-                for a, t, k in zip(batch.activities, finished_text, batch.keys)]
-    for event in np.flatnonzero(starting).tolist():
-        keys[event] = batch.keys[event] if batch.keys is not None else ""
-    if batch.keys is not None or max(map(len, batch.activities), default=0) > KEY_LENGTH - 45:
-        keys = [key[:KEY_LENGTH] for key in keys]
-    return keys
-
-
-def _repeated_keys(keys: list[str], dossier_of: np.ndarray, completing: np.ndarray) -> np.ndarray:
-    """The dossiers in which a completion's key comes twice (the second is skipped, one event at a time)."""
-    if not keys:
-        return np.zeros(0, dtype=np.int64)
-    codes, values = factorize(keys)
-    pairs = dossier_of.astype(np.int64)[completing] * (len(values) + 1) + codes[completing]
-    unique, counts = np.unique(pairs, return_counts=True)
-    return np.unique(unique[counts > 1] // (len(values) + 1))
-
-
-def _plan_one_by_one(batch: Batch, indices: list[int], received: np.ndarray, known: dict[int, Known],
-                     keys: list[str], starting: np.ndarray) -> tuple[np.ndarray, ...]:
-    events, dossiers, begins, positions = [], [], [], []
-    activities, at, starts = batch.activities, batch.at.tolist(), starting.tolist()
-    for index in indices:
-        recorded = known.get(index)
-        seen = set(recorded.keys) if recorded is not None else set()
-        position = recorded.next_position if recorded is not None else 0
-        previous = float(received[index])
-        started: dict[str, float] = {}
-        for event in range(int(batch.bounds[index]), int(batch.bounds[index + 1])):
-            if starts[event]:
-                started[activities[event]] = at[event]
-                continue
-            begin = started.pop(activities[event], previous)
-            previous = at[event]
-            if keys[event] in seen:
-                continue
-            seen.add(keys[event])
-            events.append(event)
-            dossiers.append(index)
-            begins.append(begin)
-            positions.append(position)
-            position += 1
-    return (np.array(events, dtype=np.int64), np.array(dossiers, dtype=np.int64), np.array(begins, dtype=np.float64),
-            np.array(positions, dtype=np.int64))
-
-
 def run_rows(batch: Batch, plan: RunPlan, checked: Checked, catalogue: Catalogue, dossier_ids: np.ndarray,
              due: np.ndarray, clock, finished_text: list[str | None]) -> list[tuple]:
     """The ``step_runs`` rows of *plan* (``RUN_COLUMNS``), measured; *dossier_ids* and *due* are per dossier."""
@@ -279,10 +185,29 @@ def run_rows(batch: Batch, plan: RunPlan, checked: Checked, catalogue: Catalogue
         names = [n if n is not None else batch.activities[e][:200] for n, e in zip(names, events)]
     handlers = [(batch.handlers[e] or "")[:200] for e in events] if batch.handlers is not None else \
         [""] * len(events)
+    finished = [finished_text[e] for e in events]
+    if plan.is_open.any():  # started, not finished: no finish, no measure (finished_is_measured)
+        for k in np.flatnonzero(plan.is_open).tolist():
+            finished[k] = used[k] = results[k] = None
     return list(zip(dossier_ids[plan.dossier].tolist(), plan.position.tolist(), [step_id[w] for w in which],
                     [code[w] for w in which], names, [unit_id[w] for w in which], [to_label[w] for w in which],
-                    handlers, sql_timestamps(plan.begin), [finished_text[e] for e in events], sql_timestamps(deadline),
+                    handlers, sql_timestamps(plan.begin), finished, sql_timestamps(deadline),
                     [allotted[w] for w in which], used, results, plan.keys))
+
+
+def close_rows(batch: Batch, plan: RunPlan, checked: Checked, catalogue: Catalogue, due: np.ndarray, clock,
+               finished_text: list[str | None], keys: list[str]) -> list[tuple]:
+    """The open runs already stored that events of *plan* close, measured like new runs: tuples of
+    (finished at, used, result, the completion's key, its handler, the run's id) for ``ingest_write.close_runs``."""
+    if not plan.closes:
+        return []
+    run_ids, events, begins, dossiers = (list(column) for column in zip(*plan.closes))
+    closing = RunPlan(np.array(events, dtype=np.int64), np.array(dossiers, dtype=np.int64),
+                      np.array(begins, dtype=np.float64), np.zeros(len(events), dtype=np.int64),
+                      [keys[e] for e in events], np.zeros(len(events), dtype=bool))
+    rows = run_rows(batch, closing, checked, catalogue, np.zeros(len(batch), dtype=np.int64), due, clock,
+                    finished_text)
+    return [(row[9], row[12], row[13], row[14], row[7], run_id) for row, run_id in zip(rows, run_ids)]
 
 
 def _step_attributes(plan: RunPlan, checked: Checked, catalogue: Catalogue):

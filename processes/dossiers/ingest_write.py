@@ -9,7 +9,7 @@ UPDATE per dossier, measured again. The new rows go in through ``ingest_target``
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import any_, bindparam, select
+from sqlalchemy import any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from processes.dossiers.ingest_batch import datetime_of, epoch_of, sql_timestamps
@@ -29,30 +29,60 @@ def _where_in(column, values: list):
         yield column.in_(values[start:start + CHUNK])
 
 
-def known_dossiers(codes: list[str]) -> dict[str, Known]:
-    """The dossiers already recorded among *codes*, with their event keys and next position."""
+def known_dossiers(codes: list[str], *, with_starts: bool = False) -> dict[str, Known]:
+    """The dossiers already recorded among *codes*: their plan and dates, event keys, next position, last finish,
+    open steps, and (*with_starts*: the batch has start events) when each recorded step started."""
     found: dict[str, Known] = {}
     unique = list(dict.fromkeys(code for code in codes if code))
     for condition in _where_in(Dossier.code, unique) if unique else ():
         rows = db.session.execute(select(Dossier.id, Dossier.code, Dossier.due_at, Dossier.result_ready_at,
                                          Dossier.returned_at, Dossier.received_at, Dossier.outcome,
-                                         Dossier.timeliness_point).where(condition))
+                                         Dossier.timeliness_point, Dossier.procedure_id, Dossier.version_id)
+                                  .where(condition))
         for row in rows:
             found[row.code] = Known(row.id, set(), 0, epoch_of(row.due_at), epoch_of(row.result_ready_at),
                                     epoch_of(row.returned_at), epoch_of(row.received_at),
-                                    row.outcome.value if row.outcome else None, row.timeliness_point.value)
+                                    row.outcome.value if row.outcome else None, row.timeliness_point.value,
+                                    procedure_id=row.procedure_id, version_id=row.version_id)
     by_id = {known.id: known for known in found.values()}
     ids = list(by_id)
     for condition in _where_in(SupplementRequest.dossier_id, ids) if ids else ():
         for dossier_id in db.session.scalars(select(SupplementRequest.dossier_id).distinct().where(condition)):
             by_id[dossier_id].has_supplements = True
     for condition in _where_in(StepRun.dossier_id, ids) if ids else ():
-        for dossier_id, key, position in db.session.execute(select(StepRun.dossier_id, StepRun.event_key,
-                                                                   StepRun.position).where(condition)):
+        for dossier_id, key in db.session.execute(select(StepRun.dossier_id, StepRun.event_key).where(condition)):
+            by_id[dossier_id].keys.add(key)
+        # set-based: one row per dossier, whatever its number of steps
+        for dossier_id, position, finished, started in db.session.execute(
+                select(StepRun.dossier_id, func.max(StepRun.position), func.max(StepRun.finished_at),
+                       func.max(StepRun.started_at)).where(condition).group_by(StepRun.dossier_id)):
             known = by_id[dossier_id]
-            known.keys.add(key)
-            known.next_position = max(known.next_position, position + 1)
+            known.next_position = position + 1
+            known.last_finished = epoch_of(finished)
+            known.last_event = max(known.last_finished, epoch_of(started)) if finished is not None \
+                else epoch_of(started)
+        for dossier_id, run_id, code, activity, started in db.session.execute(
+                select(StepRun.dossier_id, StepRun.id, StepRun.step_code, StepRun.activity, StepRun.started_at)
+                .where(condition, StepRun.finished_at.is_(None))):
+            by_id[dossier_id].open[code or activity] = (run_id, epoch_of(started))
+        if with_starts:
+            for dossier_id, code, activity, started in db.session.execute(
+                    select(StepRun.dossier_id, StepRun.step_code, StepRun.activity, StepRun.started_at)
+                    .where(condition)):
+                by_id[dossier_id].starts.add((code or activity, epoch_of(started)))
     return found
+
+
+def close_runs(rows: list[tuple]) -> None:
+    """Close open step runs: (finished at, used, result, event key, handler, run id) from ``close_rows``; the
+    completion's key replaces the start's, its handler the recorded one when it names one."""
+    if not rows:
+        return
+    dialect, raw = _raw_connection()
+    mark = "%s" if dialect == "postgresql" else "?"
+    raw.cursor().executemany(f"UPDATE step_runs SET finished_at = {mark}, used_units = {mark}, result = {mark}, "
+                             f"event_key = {mark}, handler = coalesce(nullif({mark}, ''), handler) "
+                             f"WHERE id = {mark} AND finished_at IS NULL", rows)
 
 
 def _raw_connection():

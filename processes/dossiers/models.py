@@ -16,11 +16,12 @@ from enum import IntEnum, StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from qms.calendar.models import CountingConvention, TimelinessPoint
 from qms.dbtypes import UTCDateTime, enum_column
 from qms.extensions import db
+from qms.text import fold
 from qms.timeutil import utcnow
 
 
@@ -129,6 +130,8 @@ class Dossier(db.Model):
     version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"), index=True)
     activity_set: Mapped[str] = mapped_column(String(120), default="")  # an observed process without a map
     applicant_name: Mapped[str] = mapped_column(String(300), default="")
+    # fold(applicant_name): the list's search ignores diacritics and case (qms.text.fold)
+    applicant_key: Mapped[str] = mapped_column(String(300), default="", server_default="")
     applicant_kind: Mapped[ApplicantKind] = mapped_column(enum_column(ApplicantKind), default=ApplicantKind.PERSON)
     applicant_address: Mapped[str] = mapped_column(String(300), default="")
     applicant_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -174,6 +177,11 @@ class Dossier(db.Model):
     def __str__(self) -> str:
         return self.code
 
+    @validates("applicant_name")
+    def _keep_applicant_key(self, _key: str, name: str | None) -> str | None:
+        self.applicant_key = fold(name)[:300]
+        return name
+
     @property
     def status_code(self) -> DossierStatus:
         return DossierStatus(self.status)
@@ -190,9 +198,10 @@ class StepRun(db.Model):
     __tablename__ = "step_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    # No index of their own: (dossier_id, position) and (step_id, finished_at) lead with them.
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
     position: Mapped[int] = mapped_column()
-    step_id: Mapped[int | None] = mapped_column(ForeignKey("process_steps.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("process_steps.id"))
     step_code: Mapped[str] = mapped_column(String(10), default="")  # B1 …; "" for an observed activity
     activity: Mapped[str] = mapped_column(String(200))  # the step's name, or the event log's activity
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)

@@ -93,14 +93,24 @@ def openapi_document() -> dict:
                 "EventResult": {"type": "object", "required": ["event_id", "status"],
                                 "properties": {"event_id": {"type": "string"},
                                                "status": {"type": "string",
-                                                          "enum": ["created", "duplicate", "ignored"],
-                                                          "description": "ignored: a start event without its "
-                                                                         "complete in the same request."}}},
+                                                          "enum": ["created", "duplicate"],
+                                                          "description": "A start event without its complete "
+                                                                         "opens its step; a later complete of "
+                                                                         "the same step closes it."}}},
                 "Recorded": {"type": "object", "required": ["results"],
                              "properties": {"results": {"type": "array", "items": _ref("EventResult")},
                                             "dossiers_created": {"type": "integer"},
                                             "dossiers_updated": {"type": "integer"},
-                                            "steps_created": {"type": "integer"}}},
+                                            "steps_created": {"type": "integer"},
+                                            "steps_opened": {"type": "integer",
+                                                             "description": "Steps started, not finished yet."},
+                                            "steps_closed": {"type": "integer",
+                                                             "description": "Open steps finished now."},
+                                            "warnings": {"type": "array", "items": {
+                                                "type": "object", "properties": {
+                                                    "dossier_code": {"type": "string"}, "rule": {"type": "string"}},
+                                                "description": "A new dossier's code outside the TT 01 format: "
+                                                               "kept as given."}}}},
                 "EventError": {"type": "object", "required": ["event_id", "field", "value", "rule"],
                                "properties": {"event_id": {"type": ["string", "null"]},
                                               "field": {"type": "string"}, "value": {"type": "string"},

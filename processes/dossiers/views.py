@@ -34,6 +34,7 @@ from qms.calendar.engine import OutOfRange
 from qms.errors import DomainError
 from qms.extensions import db
 from qms.permissions import Permission, require_permission
+from qms.text import like_pattern
 from qms.timeutil import local_midnight_utc, local_today, parse_local_date, to_local, utcnow
 from qms.ui import NavItem, add_nav
 
@@ -108,16 +109,13 @@ def _day(text: str, errors: list[str]):
         return None
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def dossier_query(filters: dict, errors: list[str]):
     """The dossiers matching the list's filters, the latest received first."""
     query = select(Dossier).options(selectinload(Dossier.steps).selectinload(StepRun.unit))
-    for word in filters["q"].split()[:8]:  # every word in the code or the applicant's name
-        query = query.where(or_(Dossier.code.ilike(_like(word), escape="\\"),
-                                Dossier.applicant_name.ilike(_like(word), escape="\\")))
+    for word in filters["q"].split()[:8]:  # every word in the code or the applicant's name, diacritics ignored
+        pattern = like_pattern(word)
+        query = query.where(or_(Dossier.code.ilike(pattern, escape="\\"),
+                                Dossier.applicant_key.like(pattern, escape="\\")))
     if filters["procedure"].isdigit():
         query = query.where(Dossier.procedure_id == int(filters["procedure"]))
     if filters["status"].isdigit() and int(filters["status"]) in {s.value for s in DossierStatus}:

@@ -278,6 +278,10 @@ def _ingest(batch, options: XesOptions, report: XesReport, refused: list, conver
     total.dossiers_unchanged += done.dossiers_unchanged
     total.dossiers_updated += done.dossiers_updated
     total.steps_created += done.steps_created
+    total.steps_opened += done.steps_opened
+    total.steps_closed += done.steps_closed
+    total.legacy_codes += done.legacy_codes
+    total.legacy_examples.extend(done.legacy_examples[:MAX_ERRORS - len(total.legacy_examples)])
 
 
 def _refused(report: XesReport, errors: list[IngestError]) -> IngestRefused:
@@ -296,6 +300,10 @@ def report_lines(report: XesReport) -> list[str]:
     for lifecycle, count in sorted(report.skipped.items()):
         lines.append(_("%(count)d '%(lifecycle)s' events skipped (only start and complete are recorded).",
                        count=count, lifecycle=lifecycle))
+    if done.steps_opened or done.steps_closed:
+        lines.append(_("%(opened)d steps started and not finished yet; %(closed)d steps recorded open earlier are "
+                       "finished now.", opened=done.steps_opened, closed=done.steps_closed))
+    lines.extend(done.warnings())
     if not done.changed:
         lines.append(_("Nothing new: every dossier and event of this log was already recorded."))
     return lines

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from processes.dossiers import recorded
 from qms.audit import log as audit
 from qms.extensions import db
 from qms.timeutil import parse_local_date, utcnow
@@ -47,11 +48,13 @@ def _actor(username: str | None, command: str) -> audit.Actor:
 @with_appcontext
 def import_xes_command(path: Path, procedure_code: str, prefix: str | None, username: str | None):
     """Import an XES event log (.xes or .xes.gz) into dossier records, all or nothing; exit 1 on any error."""
+    from processes.dossiers.followups import records_committed
     from processes.dossiers.ingest import IngestRefused
     from processes.dossiers.xes import XesOptions, import_xes, report_lines
 
     actor = _actor(username, "import-xes")
     options = XesOptions(log_name=path.name, procedure_code=procedure_code.strip(), code_prefix=prefix)
+    mark = recorded.take_mark()
     with audit.acting_as(actor):
         try:
             report = import_xes(path, options, actor_name=actor.name, now=utcnow())
@@ -62,6 +65,7 @@ def import_xes_command(path: Path, procedure_code: str, prefix: str | None, user
             click.echo(f"{path.name}: refused, {len(refused.report.errors)} errors; nothing was written.", err=True)
             sys.exit(1)
         db.session.commit()
+        records_committed(mark)  # after the commit: what follows never refuses the records
     for line in report_lines(report):
         click.echo(line)
 

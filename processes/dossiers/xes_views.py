@@ -16,8 +16,9 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from processes.dossiers import api, api_admin_views
+from processes.dossiers import api, api_admin_views, recorded
 from processes.dossiers.api_clients import can_manage_api_clients
+from processes.dossiers.followups import records_committed
 from processes.dossiers.ingest import IngestRefused
 from processes.dossiers.models import Dossier
 from processes.dossiers.xes import XesOptions, import_xes, report_lines
@@ -65,6 +66,7 @@ def import_log():
         return render_template("dossier_xes/import.html", form=form), 422 if form.is_submitted() else 200
     upload = form.file.data
     actor = audit.current_actor()
+    mark = recorded.take_mark()
     try:
         report = import_xes(upload.stream, XesOptions(log_name=upload.filename or "log.xes",
                                                       procedure_code=form.procedure.data),
@@ -74,6 +76,7 @@ def import_log():
         return render_template("dossier_xes/import.html", form=form, errors=refused.report.errors,
                                filename=upload.filename), 422
     db.session.commit()
+    records_committed(mark)  # after the commit: what follows never refuses the records
     return render_template("dossier_xes/import.html", form=XesImportForm(formdata=None, procedure=""),
                            lines=report_lines(report), filename=upload.filename)
 

@@ -165,6 +165,7 @@ def test_the_list_filters_by_status_timeliness_date_text_and_risk(app, procedure
                                  ("?status=10", CODE, open_code), ("?status=4", open_code, CODE),
                                  ("?timeliness=early", CODE, open_code), ("?from=26/04/2024", open_code, CODE),
                                  ("?to=25/04/2024", CODE, open_code), ("?q=an+phú", CODE, open_code),
+                                 ("?q=AN+PHU", CODE, open_code), ("?q=binh+nguyen", open_code, CODE),
                                  ("?q=240426", open_code, CODE)):
         page = listed(query)
         assert shown in page and hidden not in page, query
