@@ -56,7 +56,7 @@ class Config:
 
     # Controlled documents.
     # The domain packages built on the kernel, loaded by name (the kernel imports none of them).
-    DOMAIN_PACKAGES = ["processes"]
+    DOMAIN_PACKAGES = ["processes", "audits", "nonconformities"]
 
     DOCUMENT_REVIEW_MONTHS = 12  # default periodic review interval
     ACKNOWLEDGE_WORKING_DAYS = 5  # time to "read and confirm" an effective revision
@@ -72,6 +72,11 @@ class Config:
     PUBLIC_URL = ""  # the site's address for links in e-mails, e.g. https://iso.stttt.gialai.gov.vn
     # Scheduler: jobs run at this local time each day.
     SCHEDULER_DAILY_AT = "06:30"
+
+    # Internal audits (clause 8.2.2).
+    AUDIT_LEAD_MIN_AUDITS = 2  # a lead auditor has led or joined at least this many reported audits
+    AUDIT_REMINDER_DAYS = 7  # the team and auditees are reminded this many days before an audit
+    AUDIT_REPORT_DUE_DAYS = 10  # an audit's report is overdue this many days after its planned end
 
     PAGE_SIZE = 25
     # Argon2id cost; tests lower it to stay fast.

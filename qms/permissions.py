@@ -71,6 +71,16 @@ class Permission(StrEnum):
     DOSSIERS_VIEW = "dossiers.view"
     DOSSIERS_HANDLE = "dossiers.handle"
     DOSSIERS_IMPORT = "dossiers.import"
+    # Internal audits (clause 8.2.2)
+    AUDITS_VIEW = "audits.view"
+    AUDITS_MANAGE = "audits.manage"
+    AUDITS_APPROVE_PROGRAMME = "audits.approve_programme"
+    # Nonconformities and corrective / preventive actions (clauses 8.3, 8.5.2, 8.5.3)
+    NONCONFORMITIES_VIEW = "nonconformities.view"
+    NONCONFORMITIES_RAISE = "nonconformities.raise"
+    NONCONFORMITIES_MANAGE = "nonconformities.manage"
+    NONCONFORMITIES_APPROVE_PLAN = "nonconformities.approve_plan"
+    NONCONFORMITIES_VERIFY = "nonconformities.verify"
 
 
 PERMISSION_LABELS = {
@@ -97,11 +107,19 @@ PERMISSION_LABELS = {
     Permission.DOSSIERS_VIEW: _l("Read dossier records and their timing"),
     Permission.DOSSIERS_HANDLE: _l("Receive dossiers and record their steps"),
     Permission.DOSSIERS_IMPORT: _l("Import dossier records from the one-stop systems"),
+    Permission.AUDITS_VIEW: _l("Read the internal audit programme, audits and their plans"),
+    Permission.AUDITS_MANAGE: _l("Keep the auditor register, draft audit programmes and plan internal audits"),
+    Permission.AUDITS_APPROVE_PROGRAMME: _l("Approve the yearly internal audit programme"),
+    Permission.NONCONFORMITIES_VIEW: _l("Read nonconformities and their corrective actions"),
+    Permission.NONCONFORMITIES_RAISE: _l("Raise a nonconformity; carry out the actions one owns"),
+    Permission.NONCONFORMITIES_MANAGE: _l("Keep the nonconformities: triage, reject, merge duplicates, set the rules"),
+    Permission.NONCONFORMITIES_APPROVE_PLAN: _l("Approve the action plan of a nonconformity of one's unit"),
+    Permission.NONCONFORMITIES_VERIFY: _l("Check the effectiveness of corrective actions"),
 }
 
 _EVERYONE = {Permission.ORG_VIEW, Permission.DOCUMENTS_VIEW, Permission.EXTERNAL_DOCS_VIEW, Permission.RECORDS_VIEW,
-             Permission.PROCESSES_VIEW, Permission.DOSSIERS_VIEW}
-_STAFF = _EVERYONE | {Permission.CHANGE_REQUESTS_CREATE}
+             Permission.PROCESSES_VIEW, Permission.DOSSIERS_VIEW, Permission.AUDITS_VIEW, Permission.NONCONFORMITIES_VIEW}
+_STAFF = _EVERYONE | {Permission.CHANGE_REQUESTS_CREATE, Permission.NONCONFORMITIES_RAISE}
 _READ_EVIDENCE = {Permission.AUDIT_LOG_VIEW, Permission.DOCUMENTS_VIEW_OBSOLETE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -115,21 +133,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW, Permission.DOCUMENTS_MANAGE,
            Permission.EXTERNAL_DOCS_MANAGE, Permission.RECORDS_FILE, Permission.RECORDS_MANAGE,
            Permission.PROCESSES_MANAGE, Permission.CALENDAR_MANAGE, Permission.DOSSIERS_HANDLE,
-           Permission.DOSSIERS_IMPORT}
+           Permission.DOSSIERS_IMPORT, Permission.AUDITS_MANAGE, Permission.NONCONFORMITIES_MANAGE,
+           Permission.NONCONFORMITIES_APPROVE_PLAN, Permission.NONCONFORMITIES_VERIFY}
     ),
     Role.DIRECTOR: frozenset(
         _STAFF | _READ_EVIDENCE | {Permission.DELEGATIONS_MANAGE, Permission.DOCUMENTS_APPROVE,
-                                   Permission.DOCUMENTS_REVIEW, Permission.DOSSIERS_HANDLE}
+                                   Permission.DOCUMENTS_REVIEW, Permission.DOSSIERS_HANDLE,
+                                   Permission.AUDITS_APPROVE_PROGRAMME}
     ),
     Role.UNIT_HEAD: frozenset(
         _STAFF | {Permission.DOCUMENTS_VIEW_OBSOLETE, Permission.DOCUMENTS_DRAFT, Permission.DOCUMENTS_REVIEW,
-                  Permission.RECORDS_FILE, Permission.DOSSIERS_HANDLE}
+                  Permission.RECORDS_FILE, Permission.DOSSIERS_HANDLE, Permission.NONCONFORMITIES_APPROVE_PLAN}
     ),
     Role.SPECIALIST: frozenset(_STAFF | {Permission.DOCUMENTS_DRAFT, Permission.RECORDS_FILE,
                                          Permission.DOSSIERS_HANDLE}),
     Role.ONE_STOP_OFFICER: frozenset(_STAFF | {Permission.RECORDS_FILE, Permission.DOSSIERS_HANDLE,
                                                Permission.DOSSIERS_IMPORT}),
-    Role.INTERNAL_AUDITOR: frozenset(_STAFF | _READ_EVIDENCE),
+    Role.INTERNAL_AUDITOR: frozenset(_STAFF | _READ_EVIDENCE | {Permission.AUDITS_MANAGE, Permission.NONCONFORMITIES_VERIFY}),
     Role.EXTERNAL_AUDITOR: frozenset(_EVERYONE | _READ_EVIDENCE),
 }
 

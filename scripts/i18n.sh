@@ -27,7 +27,7 @@ extract() {
     # --ignore-dirs also replaces Babel's default filter, which would skip every
     # directory starting with "_" -- and so templates/_macros.
     "$PYBABEL" extract -F babel.cfg \
-        -k _l -k lazy_gettext \
+        -k _l -k lazy_gettext -k lazy_pgettext:1c,2 \
         --ignore-dirs='.* __pycache__ node_modules build dist *.egg-info' \
         --sort-by-file --no-wrap \
         --project="qms-tthc" --copyright-holder="Sở Thông tin và Truyền thông" \

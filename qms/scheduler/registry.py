@@ -42,6 +42,15 @@ JOBS: dict[str, JobSpec] = {
     "documents.acknowledgement_reminders": JobSpec("qms.documents.jobs:remind_acknowledgements", Daily()),
     "documents.periodic_review_reminders": JobSpec("qms.documents.jobs:remind_periodic_reviews", Daily()),
     "external_docs.update_flag_reminders": JobSpec("qms.external_docs.jobs:remind_update_flags", Daily()),
+    "dossiers.refresh_rollups": JobSpec("processes.dossiers.jobs:refresh_analysis_rollups", Daily()),
+    "audits.coming_reminders": JobSpec("audits.jobs:remind_coming_audits", Daily()),
+    "audits.overdue_reports": JobSpec("audits.jobs:remind_overdue_reports", Daily()),
+    "audits.programme_approval": JobSpec("audits.jobs:remind_programme_approval", Daily()),
+    "nonconformities.late_dossiers": JobSpec("nonconformities.jobs:raise_late_dossier_nonconformities", Daily()),
+    "nonconformities.actions_due": JobSpec("nonconformities.jobs:remind_due_actions", Daily()),
+    "nonconformities.actions_overdue": JobSpec("nonconformities.jobs:remind_overdue_actions", Daily()),
+    "nonconformities.escalation": JobSpec("nonconformities.jobs:escalate_overdue_actions", Daily()),
+    "nonconformities.effectiveness_checks_due": JobSpec("nonconformities.jobs:remind_effectiveness_checks", Daily()),
     # After the reminders of the day, so that they leave by e-mail the same morning.
     "notifications.send_emails": JobSpec("qms.notifications.jobs:send_emails", Daily(after_minutes=15)),
 }

@@ -6,21 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
+from tests.e2e.conftest import signed_in as _signed_in
 
 pytestmark = pytest.mark.e2e
 
-
-def _signed_in(browser: Browser, live_server: str, username: str, password: str) -> Page:
-    context = browser.new_context(base_url=live_server, locale="vi-VN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("[data-testid=login-submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
-    return page
 
 
 def test_draft_in_the_editor_review_approve_and_find(browser, live_server, demo_password, tmp_path):

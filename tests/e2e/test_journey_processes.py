@@ -11,22 +11,11 @@ from pathlib import Path
 
 import pytest
 from docx import Document as WordDocument
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
+from tests.e2e.conftest import signed_in as _signed_in
 
 pytestmark = pytest.mark.e2e
 
-
-def _signed_in(browser: Browser, live_server: str, username: str, password: str) -> Page:
-    context = browser.new_context(base_url=live_server, locale="vi-VN", viewport={"width": 1366, "height": 900},
-                                  accept_downloads=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("[data-testid=login-submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
-    return page
 
 
 def _sign(page: Page, action: str, password: str) -> None:

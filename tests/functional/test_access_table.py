@@ -36,6 +36,8 @@ DOSSIER_HANDLERS = frozenset({Role.ISO_SECRETARY, Role.DIRECTOR, Role.UNIT_HEAD,
                               Role.ONE_STOP_OFFICER})
 RECORD_FILERS = frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD, Role.SPECIALIST, Role.ONE_STOP_OFFICER})
 RECORD_KEEPERS = frozenset({Role.ISO_SECRETARY})
+AUDIT_MANAGERS = frozenset({Role.ISO_SECRETARY, Role.INTERNAL_AUDITOR})
+DIRECTOR = frozenset({Role.DIRECTOR})
 
 EXPECTED = {
     "static": PUBLIC,
@@ -132,6 +134,37 @@ EXPECTED = {
     "calendar.delete_office_hours": CATALOGUE_KEEPERS,  # no such row: 404
     "calendar.add_exception": CATALOGUE_KEEPERS,
     "calendar.delete_exception": CATALOGUE_KEEPERS,
+    # The rules of nonconformities: everyone reads them, the ISO secretary sets them (an empty form: 422)
+    "nc_rules.index": SIGNED_IN,
+    "nc_rules.save": ISO_SECRETARY,
+    # Nonconformities: everyone reads, staff raise and act (object-level checks inside; the walk's ids do
+    # not exist: 404 for those allowed), plan approvers, verifiers and the ISO secretary for their parts
+    "nonconformities.index": SIGNED_IN,
+    "nonconformities.figures": SIGNED_IN,
+    "nonconformities.register_xlsx": SIGNED_IN,
+    "nonconformities.detail": SIGNED_IN,
+    "nonconformities.request_form_docx": SIGNED_IN,
+    "nonconformities.evidence_file": SIGNED_IN,
+    "nonconformities.progress_file": SIGNED_IN,
+    "nonconformities.new": WRITERS,  # an empty form: 422
+    "nonconformities.move": WRITERS,
+    "nonconformities.add_evidence": WRITERS,
+    "nonconformities.record_correction": WRITERS,
+    "nonconformities.save_analysis": WRITERS,
+    "nonconformities.add_cause": WRITERS,
+    "nonconformities.remove_cause": WRITERS,
+    "nonconformities.add_action": WRITERS,
+    "nonconformities.record_progress": WRITERS,
+    "nonconformities.complete_action": WRITERS,
+    "nonconformities.cancel_action": WRITERS,
+    "nonconformities.request_document_change": WRITERS,
+    "nonconformities.approve_plan": frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD}),
+    "nonconformities.return_plan": frozenset({Role.ISO_SECRETARY, Role.UNIT_HEAD}),
+    "nonconformities.record_check": frozenset({Role.ISO_SECRETARY, Role.INTERNAL_AUDITOR}),
+    "nonconformities.edit_details": WRITERS,
+    "nonconformities.from_finding": WRITERS,  # no such finding: 404 (then the audit's team, secretary, auditors)
+    "nonconformities.reject": ISO_SECRETARY,
+    "nonconformities.mark_duplicate": ISO_SECRETARY,
     # Administrative procedures and process maps (the walk's procedure has one version in force)
     "processes.index": SIGNED_IN,
     "processes.detail": SIGNED_IN,
@@ -180,6 +213,53 @@ EXPECTED = {
     "dossier_imports.errors": DOSSIER_IMPORTERS,
     "processes.import_template": SIGNED_IN,
     "processes.import_maps": CATALOGUE_KEEPERS,
+    # Internal audits: the walk's programme is submitted (the director approves it), its audit planned
+    "audits.index": SIGNED_IN,
+    "audits.coverage": SIGNED_IN,
+    "audits.calendar": SIGNED_IN,
+    "audits.regenerate_feed": WRITERS,
+    "audits.feed": PUBLIC,  # by its secret token: an unknown one is a 404
+    "audits.auditors": SIGNED_IN,
+    "audits.new_auditor": AUDIT_MANAGERS,
+    "audits.edit_auditor": AUDIT_MANAGERS,
+    "audits.deactivate_auditor": AUDIT_MANAGERS,
+    "audits.reactivate_auditor": AUDIT_MANAGERS,
+    "audits.new_programme": AUDIT_MANAGERS,  # an empty form: a message
+    "audits.programme": SIGNED_IN,
+    "audits.programme_xlsx": SIGNED_IN,
+    "audits.submit_programme": AUDIT_MANAGERS,  # already submitted: a message
+    "audits.approve_programme": DIRECTOR,  # no password: a message; a deputy needs a delegation
+    "audits.return_programme": DIRECTOR,
+    "audits.new_audit": AUDIT_MANAGERS,
+    "audits.detail": SIGNED_IN,
+    "audits.plan_docx": SIGNED_IN,
+    "audits.edit_audit": AUDIT_MANAGERS,  # or the audit's own lead auditor
+    "audits.set_team": AUDIT_MANAGERS,
+    "audits.set_auditees": AUDIT_MANAGERS,
+    "audits.add_session": AUDIT_MANAGERS,
+    "audits.delete_session": AUDIT_MANAGERS,  # no such session: 404
+    "audits.move": AUDIT_MANAGERS,  # no lead yet: a message
+    # Checklists, findings and the report of the walk's planned audit; no such question, file, finding or template
+    "audit_checklists.checklist": SIGNED_IN,
+    "audit_checklists.build": AUDIT_MANAGERS,  # or the audit's team; an empty scope adds nothing
+    "audit_checklists.add_question": AUDIT_MANAGERS,  # no question written: a message
+    "audit_checklists.answer": WRITERS,  # no such question: 404 (then only the team, while in progress)
+    "audit_checklists.attach": WRITERS,
+    "audit_checklists.detach": WRITERS,
+    "audit_checklists.download": SIGNED_IN,
+    "audit_checklists.findings_page": SIGNED_IN,
+    "audit_checklists.record_finding": WRITERS,  # not in progress: a message (then only the team)
+    "audit_checklists.acknowledge": WRITERS,  # no such finding: 404 (then an auditee or the unit's head)
+    "audit_checklists.withdraw": WRITERS,
+    "audit_checklists.report": SIGNED_IN,
+    "audit_checklists.report_download": SIGNED_IN,
+    "audit_checklists.write_report": WRITERS,  # not in progress: a message (then only the lead auditor)
+    "audit_checklists.templates": SIGNED_IN,
+    "audit_checklists.template": SIGNED_IN,
+    "audit_checklists.create_template": AUDIT_MANAGERS,
+    "audit_checklists.add_template_question": AUDIT_MANAGERS,
+    "audit_checklists.remove_template_question": AUDIT_MANAGERS,
+    "audit_checklists.set_template_active": AUDIT_MANAGERS,
 }
 
 
@@ -219,11 +299,15 @@ def objects(app, make_user):
         records |= {"document_id": document_id, "revision_id": revision_id,
                     "change_request_id": _change_request(document_id)}
         records |= _procedure_in_force(director)
+        records |= _audit_objects(target)
+        records |= {"question_id": 999_999, "attachment_id": 999_999, "finding_id": 999_999, "template_id": 999_999}
         return records | {"unit_id": unit.id, "position_id": position.id, "user_id": target,
                           "delegation_id": delegation.id, "notification_id": notification.id,
                           "external_document_id": external.id, "external_id": external.id,
                           "hours_id": 999_999, "exception_id": 999_999, "request_id": 999_999,
                           "client_id": 999_999, "import_id": 999_999,  # no such rows: 404 for those allowed
+                          "nc_id": 999_999, "action_id": 999_999, "cause_id": 999_999,  # nonconformities: 404
+                          "evidence_id": 999_999, "progress_id": 999_999,  # "action": the audit's (notify)
                           "file_id": 1}  # no file on the revision in force: downloads answer 404, never 403
 
 
@@ -282,6 +366,24 @@ def _procedure_in_force(director_id):
                                    "applicant_name": "Nguyễn Văn A"}, actor=drafter)
         db.session.commit()
         return {"procedure_id": procedure.id, "version_id": version.id, "dossier_id": dossier.id}
+
+
+def _audit_objects(auditor_user_id):
+    """A submitted 2026 programme with one planned audit, and "target" registered as an auditor."""
+    from audits.models import Audit, Auditor, AuditProgramme, ProgrammeStatus
+    from qms.timeutil import utcnow
+
+    programme = AuditProgramme(year=2026, title="Chương trình đánh giá nội bộ năm 2026",
+                               status=ProgrammeStatus.SUBMITTED, submitted_at=utcnow())
+    db.session.add(programme)
+    db.session.flush()
+    audit = Audit(code="ĐGNB-2026-01", title="Đánh giá thử", programme_id=programme.id,
+                  planned_start=date(2026, 10, 19), planned_end=date(2026, 10, 21))
+    auditor = Auditor(user_id=auditor_user_id)
+    db.session.add_all([audit, auditor])
+    db.session.commit()
+    return {"programme_id": programme.id, "audit_id": audit.id, "auditor_id": auditor.id, "session_id": 999_999,
+            "action": "notify", "token": "no-such-token"}
 
 
 def _change_request(document_id):

@@ -29,8 +29,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = PROJECT_ROOT / "qms" / "translations"
 VI_PO = TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po"
 
-#: The same keywords as ``pybabel extract -k _l -k lazy_gettext`` (plus Babel's defaults: _, gettext, ngettext...).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+#: The same keywords as ``pybabel extract -k _l -k lazy_gettext -k lazy_pgettext:1c,2`` (plus Babel's defaults: _, gettext, ngettext...).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 
 #: printf-style placeholders as Python's % operator reads them: %(name)s, %d, %%...
 PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])")
