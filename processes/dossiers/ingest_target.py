@@ -1,6 +1,6 @@
 """Where ``ingest`` writes: plain tuples through the DB-API connection of the caller's transaction, in a thread.
 
-``executemany`` on SQLite, ``COPY`` on PostgreSQL: a million step runs in seconds, nothing committed
+Multi-row INSERTs on SQLite, ``COPY`` on PostgreSQL: a million step runs in seconds, nothing committed
 before the caller commits. The database's share of the work (constraints, indexes, foreign keys)
 runs in a writer thread while the next batch is prepared: SQLite and psycopg release the
 interpreter while the database works, so the two cores of a small server both work. The writer
@@ -11,16 +11,19 @@ New dossiers get their ids before they are written (PostgreSQL: from the sequenc
 connection of their own, as sequences are outside transactions; SQLite: after the largest, once
 this transaction holds the database's only write lock), so their step runs can be prepared at once.
 
-A large import on SQLite drops the secondary indexes of the dossier tables once it is large and
-builds them again, sorted, before it ends: three times faster than row by row. SQLite's DDL is
-transactional: a rollback, or a process killed half-way, brings them back with everything else.
+A large import into tables not much larger than itself drops the secondary indexes of the dossier tables
+once it is large (on PostgreSQL also the foreign keys of ``step_runs``) and builds them again, sorted, before
+it ends: three times faster than row by row. The DDL of both databases is transactional: a rollback, or a
+process killed half-way, brings them back with everything else.
 """
 
 from __future__ import annotations
 
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
+from itertools import chain
 
 import numpy as np
 
@@ -30,6 +33,7 @@ from qms.extensions import db
 THREAD_EVENTS = 5_000  # from this many events in a batch, writing runs in its own thread
 BULK_ROWS = 100_000  # step runs of one import from which SQLite rebuilds the indexes once instead of row by row
 BULK_CACHE_KIB = 131_072  # SQLite's page cache during a large import (128 MiB)
+ROWS_PER_STATEMENT = 500  # SQLite: rows of one INSERT (fewer if the statement would pass SQLite's limit of variables)
 
 
 class Target:
@@ -84,7 +88,7 @@ class Target:
             self._copy("dossiers", columns, (row + same for row in rows))
             return
         values = ", ".join(["?"] * (len(DOSSIER_COLUMNS) + 1) + [_literal(v) for v in self.constants.values()])
-        self.raw.cursor().executemany(f"INSERT INTO dossiers ({', '.join(columns)}) VALUES ({values})", rows)
+        self._insert_many("dossiers", columns, f"({values})", rows)
 
     def insert_runs(self, rows: list[tuple]) -> None:
         """Insert step runs (``RUN_COLUMNS`` tuples; the columns of ``RUN_CONSTANTS`` get their constant)."""
@@ -97,7 +101,29 @@ class Target:
             self._copy("step_runs", columns, (row + constants for row in rows))
             return
         values = ", ".join(["?"] * len(RUN_COLUMNS) + [_literal(v) for v in constants])
-        self.raw.cursor().executemany(f"INSERT INTO step_runs ({', '.join(columns)}) VALUES ({values})", rows)
+        self._insert_many("step_runs", columns, f"({values})", rows)
+
+    def _insert_many(self, table: str, columns: tuple[str, ...], row_sql: str, rows: list[tuple]) -> None:
+        """SQLite: many rows per INSERT statement. Each statement runs with the interpreter released, so the
+        writer thread seldom waits for it while the next batch is prepared (row by row it waited at every row,
+        and the two threads took turns instead of working together); SQLite also does less work per row."""
+        width = len(rows[0])
+        per_statement = max(1, min(ROWS_PER_STATEMENT, self._variable_limit() // width))
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        whole = len(rows) - len(rows) % per_statement
+        cursor = self.raw.cursor()
+        if whole:
+            cursor.executemany(head + ", ".join([row_sql] * per_statement),
+                               (tuple(chain.from_iterable(rows[start:start + per_statement]))
+                                for start in range(0, whole, per_statement)))
+        if whole < len(rows):
+            cursor.execute(head + ", ".join([row_sql] * (len(rows) - whole)), tuple(chain.from_iterable(rows[whole:])))
+
+    def _variable_limit(self) -> int:
+        try:
+            return self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        except AttributeError:  # Python before 3.11
+            return 999 if sqlite3.sqlite_version_info < (3, 32) else 32_766
 
     def _copy(self, table: str, columns: tuple[str, ...], rows) -> None:
         with self.raw.cursor() as cursor:
@@ -107,12 +133,15 @@ class Target:
 
     def _grow(self, count: int) -> None:
         self.inserted += count
-        if self.dialect != "sqlite" or self.dropped or self.inserted < BULK_ROWS:
+        if self.dropped or self.inserted < BULK_ROWS:
             return
         cursor = self.raw.cursor()
         existing = cursor.execute("SELECT coalesce(max(id), 0) FROM step_runs").fetchone()[0]
         if existing > 4 * self.inserted:
             return  # a small import into a large table: cheaper row by row
+        if self.dialect == "postgresql":
+            self._drop_on_postgresql(cursor)
+            return
         self.cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         for table in ("step_runs", "dossiers"):
@@ -121,14 +150,34 @@ class Target:
                 cursor.execute(f'DROP INDEX "{name}"')
                 self.dropped.append(sql)
 
+    def _drop_on_postgresql(self, cursor) -> None:
+        """The indexes that back no constraint and the foreign keys of ``step_runs`` (a trigger query per row and
+        key: a third of the server's work), dropped until ``restore_indexes``. The foreign keys come back
+        validated in one join, the unique index of the event keys checks them all at once; until the commit
+        the import holds ``step_runs`` alone (readers wait for it), as a bulk load does."""
+        for table in ("step_runs", "dossiers"):
+            cursor.execute("SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON "
+                           "i.oid = x.indexrelid WHERE x.indrelid = %s::regclass AND NOT EXISTS "
+                           "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)", (table,))
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+                self.dropped.append(definition)
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = 'step_runs'::regclass AND contype = 'f'")
+        for name, definition in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE step_runs DROP CONSTRAINT "{name}"')
+            self.dropped.append(f'ALTER TABLE step_runs ADD CONSTRAINT "{name}" {definition}')
+
     def restore_indexes(self) -> None:
+        """The indexes (and on PostgreSQL the foreign keys) dropped for a large import, built again once."""
         if not self.dropped:
             return
         cursor = self.raw.cursor()
         for sql in self.dropped:
             cursor.execute(sql)
         self.dropped = []
-        cursor.execute(f"PRAGMA cache_size = {self.cache}")
+        if self.dialect == "sqlite":
+            cursor.execute(f"PRAGMA cache_size = {self.cache}")
 
 
 def _literal(value) -> str:
