@@ -216,7 +216,9 @@ class _Run:
         if known:
             self.absorber.give_up()  # rows the rollups may have read change: they are refreshed after the commit
         else:
-            self.absorber.take(dossiers, runs)
+            finished = batch.at[plan.event]
+            finished[plan.is_open] = np.nan
+            self.absorber.take(dossiers, runs, finished)
         self.writer.submit(lambda: (self.target.insert_dossiers(dossiers), self.target.insert_runs(runs)))
         self.report.dossiers_created += len(dossiers)
         legacy = [row[1] for row in dossiers if row[2]]  # code, code_is_legacy: DOSSIER_COLUMNS after the id

@@ -48,6 +48,17 @@ def _epoch(texts) -> np.ndarray:
     return np.where(np.isnat(values), -1, values.astype("datetime64[s]").astype("<i8"))
 
 
+def _seconds(epochs: np.ndarray) -> np.ndarray:
+    """``_epoch`` of instants given as epoch seconds (NaN: -1): rounded to the microsecond as they are stored."""
+    micros = np.round(np.where(np.isnan(epochs), 0.0, epochs) * 1_000_000).astype("<i8")
+    return np.where(np.isnan(epochs), -1, micros // 1_000_000)
+
+
+def _ids(values) -> np.ndarray:
+    """Ids that may be None (0), as int64."""
+    return np.nan_to_num(np.array(values, dtype="<f8"), nan=0.0).astype("<i8")
+
+
 class Absorber:
     """The new rows of one import, as the rollups keep them, until ``write``."""
 
@@ -72,39 +83,40 @@ class Absorber:
         self.usable = False
         self.runs = self.dossiers = []
 
-    def take(self, dossier_rows: list[tuple], run_rows: list[tuple]) -> None:
-        """Keep the columns the rollups need of one batch's new dossiers and runs."""
+    def take(self, dossier_rows: list[tuple], run_rows: list[tuple], finished: np.ndarray | None = None) -> None:
+        """Keep the columns the rollups need of one batch's new dossiers and runs (*finished*: when each run
+        finished, epoch seconds, NaN when open; read from the rows' text when not given)."""
         if not self.usable:
             return
         if dossier_rows:
-            ids = np.array([row[0] for row in dossier_rows], dtype="<i8")
-            channels = _codes([row[_DOSSIER["channel"]] for row in dossier_rows], CHANNELS)
-            self.channel_of.update(zip(ids.tolist(), channels.tolist()))
-            ready = _epoch([row[_DOSSIER["result_ready_at"]] for row in dossier_rows])
-            returned = _epoch([row[_DOSSIER["returned_at"]] for row in dossier_rows])
+            columns = list(zip(*dossier_rows))
+            ids = np.array(columns[0], dtype="<i8")
+            channels = _codes(columns[_DOSSIER["channel"]], CHANNELS)
+            self.channel_of.update(zip(columns[0], channels.tolist()))
+            ready = _epoch(columns[_DOSSIER["result_ready_at"]])
+            returned = _epoch(columns[_DOSSIER["returned_at"]])
             point = returned if self.point_is_returned else np.where(ready >= 0, ready, returned)
-            used = np.array([np.nan if row[_DOSSIER["used_units"]] is None else row[_DOSSIER["used_units"]]
-                             for row in dossier_rows], dtype="<f8")
             self.dossiers.append({
-                "id": ids, "procedure": np.array([row[_DOSSIER["procedure_id"]] or 0 for row in dossier_rows],
-                                                 dtype="<i8"),
-                "point": point, "used": used,
-                "limit_units": np.array([row[_DOSSIER["limit_minutes"]] or 0 for row in dossier_rows], dtype="<f8"),
-                "result": _codes([row[_DOSSIER["timeliness"]] for row in dossier_rows], RESULTS),
+                "id": ids, "procedure": _ids(columns[_DOSSIER["procedure_id"]]), "point": point,
+                "used": np.array(columns[_DOSSIER["used_units"]], dtype="<f8"),  # None: NaN
+                "limit_units": np.nan_to_num(np.array(columns[_DOSSIER["limit_minutes"]], dtype="<f8"), nan=0.0),
+                "result": _codes(columns[_DOSSIER["timeliness"]], RESULTS),
                 "channel": channels})
         if run_rows:
-            finished = _epoch([row[_RUN["finished_at"]] for row in run_rows])
+            columns = list(zip(*run_rows))  # one pass over the rows, then whole columns
+            names = self.names
+            for name in dict.fromkeys(columns[_RUN["handler"]]):  # "" when none: run_rows never writes None
+                names.setdefault(name, len(names))
             self.runs.append({
-                "dossier": np.array([row[_RUN["dossier_id"]] for row in run_rows], dtype="<i8"),
-                "position": np.array([row[_RUN["position"]] for row in run_rows], dtype="<i8"),
-                "step": np.array([row[_RUN["step_id"]] or 0 for row in run_rows], dtype="<i8"),
-                "finished": finished,
-                "used": np.array([np.nan if row[_RUN["used_units"]] is None else row[_RUN["used_units"]]
-                                  for row in run_rows], dtype="<f8"),
-                "result": _codes([row[_RUN["result"]] for row in run_rows], RESULTS),
-                "unit": np.array([row[_RUN["unit_id"]] or 0 for row in run_rows], dtype="<i4"),
-                "handler": np.array([self.names.setdefault(row[_RUN["handler"]] or "", len(self.names))
-                                     for row in run_rows], dtype="<i4")})
+                "dossier": np.array(columns[_RUN["dossier_id"]], dtype="<i8"),
+                "position": np.array(columns[_RUN["position"]], dtype="<i8"),
+                "step": _ids(columns[_RUN["step_id"]]),
+                "finished": _seconds(finished) if finished is not None else _epoch(columns[_RUN["finished_at"]]),
+                "used": np.array(columns[_RUN["used_units"]], dtype="<f8"),  # None: NaN
+                "result": _codes(columns[_RUN["result"]], RESULTS),
+                "unit": _ids(columns[_RUN["unit_id"]]).astype("<i4"),
+                "handler": np.fromiter(map(names.__getitem__, columns[_RUN["handler"]]), dtype="<i4",
+                                       count=len(run_rows))})
 
     def write(self) -> bool:
         """Merge what was taken into the blocks and move the state past the import's rows; False when it left
