@@ -183,10 +183,12 @@ def _name_missing(reading: _Reading, values: dict, rows: list[int], no_code: np.
 
 
 def event_batches(path, info: SourceInfo, proposal: Proposal, offset: float, *, size: int = 10_000,
-                  progress: Callable | None = None, date_format: str = "", stream: bool = True) -> Iterator[Batch]:
+                  progress: Callable | None = None, date_format: str = "", stream: bool = True,
+                  fast: bool = False) -> Iterator[Batch]:
     """Batches of *size* dossiers of a one-row-per-event export: streamed while the rows of each dossier come
-    together (and *stream*), else once the whole file is read and grouped. May raise ``NotGrouped``."""
-    reading = _Reading(path, info, proposal, offset, date_format)
+    together (and *stream*), else once the whole file is read and grouped. May raise ``NotGrouped`` (*fast*:
+    see ``read_chunks``)."""
+    reading = _Reading(path, info, proposal, offset, date_format, fast)
     events = _Events(reading)
     for chunk, values, _extra in reading.chunks(EVENT_KEYS, [], READ_ROWS):
         dossier = events.add(chunk.rows, values)

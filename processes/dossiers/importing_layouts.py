@@ -57,8 +57,9 @@ class _Texts(list):
 class _Reading:
     """The state of one file being read: its columns, the problems found, the progress callback."""
 
-    def __init__(self, path, info: SourceInfo, proposal: Proposal, offset: float, date_format: str = ""):
-        self.path, self.info, self.proposal, self.offset = path, info, proposal, offset
+    def __init__(self, path, info: SourceInfo, proposal: Proposal, offset: float, date_format: str = "",
+                 fast: bool = False):
+        self.path, self.info, self.proposal, self.offset, self.fast = path, info, proposal, offset, fast
         self.date_format = date_format
         self.problems: list[tuple[int, str, str, str, str]] = []
         self.channel, self.lifecycle, self.outcome = channel_normaliser(), lifecycle_normaliser(), outcome_normaliser()
@@ -106,7 +107,7 @@ class _Reading:
         wanted = [key for key in keys if key in self.columns]
         headers = [self.columns[key] for key in wanted] + extra
         positions = [self.info.headers.index(header) for header in headers]
-        for chunk in read_chunks(self.path, self.info, positions, chunk=size):
+        for chunk in read_chunks(self.path, self.info, positions, chunk=size, fast=self.fast):
             self.rows_read += len(chunk.rows)
             if self.info.kind == "csv":
                 chunk.values = [_Texts(column) for column in chunk.values]  # a CSV's cells are all text
@@ -115,9 +116,9 @@ class _Reading:
 
 
 def dossier_batches(path, info: SourceInfo, proposal: Proposal, offset: float, *, size: int = 10_000,
-                    progress: Callable | None = None, date_format: str = "") -> Iterator[Batch]:
-    """One batch per *size* rows of a one-row-per-dossier export."""
-    reading = _Reading(path, info, proposal, offset, date_format)
+                    progress: Callable | None = None, date_format: str = "", fast: bool = False) -> Iterator[Batch]:
+    """One batch per *size* rows of a one-row-per-dossier export (*fast*: see ``read_chunks``)."""
+    reading = _Reading(path, info, proposal, offset, date_format, fast)
     steps = sorted(proposal.steps.items(), key=lambda item: int(item[0][1:]))
     step_codes, step_headers = [code for code, _h in steps], [header for _c, header in steps]
     for chunk, values, step_values in reading.chunks(DOSSIER_KEYS, step_headers, size):

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from processes.dossiers import import_jobs, importing
+from processes.dossiers import import_jobs, importing, importing_readers
 from processes.dossiers.import_models import ColumnMapping, DossierImport, ImportStatus
 from processes.dossiers.importing_mapping import suggest
 from processes.dossiers.importing_readers import ImportFileRefused
@@ -219,9 +219,60 @@ def test_a_log_sorted_by_time_and_a_dossier_apart_in_the_file(people, procedure,
     assert done.status == ImportStatus.DONE and (done.dossiers_created, done.steps_created) == (2, 14)
     third = event_rows(code="B-3")
     apart = event_rows(code="B-4") + third[:3] + event_rows(code="B-5") + third[3:]  # B-3 seen again later
-    done = run(write(tmp_path, "tach.csv", [EVENT_HEADER] + apart), people)  # streamed, then read again grouped
+    done = run(write(tmp_path, "tach.csv", [EVENT_HEADER] + apart), people)  # known apart before: grouped
     assert done.status == ImportStatus.DONE and (done.dossiers_created, done.steps_created) == (3, 21)
     assert counts() == (5, 35)
+    # read by the csv module (a blank line: the fast reader would lose its line number), the file streams until
+    # the dossier apart shows, then is read again, grouped, from a savepoint
+    again = [line.replace("B-", "K-") for line in apart]
+    done = run(write(tmp_path, "trong.csv", [EVENT_HEADER] + again[:3] + [""] + again[3:]), people)
+    assert done.status == ImportStatus.DONE, done.message or done.errors
+    assert (done.dossiers_created, done.steps_created) == (3, 21)
+    assert counts() == (8, 56)
+
+
+def test_a_short_row_makes_the_import_read_with_the_csv_module(people, procedure, tmp_path, monkeypatch):
+    """Arrow's fast reader refuses a row with fewer cells than the header; the first pass finds it, and the
+    import reads the file with the csv module, which pads the row."""
+    readings = []
+    original = importing_readers._csv_chunks
+
+    def spy(path, info, columns, chunk, fast=False):
+        readings.append(fast)
+        return original(path, info, columns, chunk, fast)
+
+    monkeypatch.setattr(importing_readers, "_csv_chunks", spy)
+    monkeypatch.setattr(importing_readers, "ARROW_BLOCK", 512)  # the short row is in a later block
+    last = event_rows("S-3")
+    last[-1] = last[-1].rsplit(";", 1)[0]  # no handler cell on the very last row
+    path = write(tmp_path, "ngan.csv", [EVENT_HEADER] + event_rows("S-1") + event_rows("S-2") + last)
+    done = run(path, people)
+    assert done.status == ImportStatus.DONE, done.message or done.errors
+    assert readings == [False]
+    assert (done.dossiers_created, done.steps_created) == (3, 21) and counts() == (3, 21)
+    handlers = db.session.scalars(select(StepRun.handler).order_by(StepRun.id)).all()
+    assert handlers[-1] == "" and set(handlers[:-1]) == {"Nguyễn Thị Thảo"}
+    readings.clear()
+    assert run(write(tmp_path, "du.csv", [EVENT_HEADER] + event_rows("S-4")), people).status == ImportStatus.DONE
+    assert readings == [True]  # a regular file: the fast reader
+
+
+def test_fast_and_csv_module_readers_agree_on_quoted_line_breaks_and_line_numbers(tmp_path):
+    text = ('\ufeffTiêu đề báo cáo\nMã hồ sơ,Mã TTHC,Bước,Thời điểm\nA,1,B1,25/04/2024 15:40\r\n'
+            '"D\nghi chú",1,"B\n2",26/04/2024 08:30\nE,1,B3,\n')
+    path = tmp_path / "ngat-dong.csv"
+    path.write_bytes(text.encode("utf-8"))
+    info = importing_readers.inspect_file(path, path.name)
+    assert importing_readers._arrow_applies(path, info)
+    fast = list(importing_readers._arrow_chunks(path, info, [0, 2, 3], 2))
+    slow = list(importing_readers._csv_chunks(path, info, [0, 2, 3], 2, fast=False))
+    assert [c.rows for c in fast] == [c.rows for c in slow] == [[3, 4], [7]]
+    assert [c.values for c in fast] == [c.values for c in slow]
+    assert fast[0].values[0] == ["A", "D\nghi chú"]
+    blank = tmp_path / "dong-trong.csv"
+    blank.write_bytes(text.replace("E,1", "\nE,1").encode("utf-8"))  # a blank line: counted by the csv module only
+    assert not importing_readers._arrow_applies(blank, importing_readers.inspect_file(blank, blank.name))
+    assert [c.rows for c in importing_readers._csv_chunks(blank, info, [0], 10)] == [[3, 4, 8]]
 
 
 def test_an_import_failing_half_way_leaves_the_database_as_it_was(people, procedure, tmp_path, monkeypatch):
