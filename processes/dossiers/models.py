@@ -126,7 +126,8 @@ class Dossier(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)  # mã hồ sơ, TT 01 Art. 19
     code_is_legacy: Mapped[bool] = mapped_column(default=False)  # accepted with a warning
-    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("administrative_procedures.id"), index=True)
+    # indexed by ix_dossiers_procedure_received (below), which leads with it
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("administrative_procedures.id"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"), index=True)
     activity_set: Mapped[str] = mapped_column(String(120), default="")  # an observed process without a map
     applicant_name: Mapped[str] = mapped_column(String(300), default="")
