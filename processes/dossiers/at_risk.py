@@ -15,13 +15,13 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 
 from processes.dossiers.analysis import HOUR, Filters
 from processes.dossiers.models import Channel, Dossier, DossierStatus, StepRun
 from processes.dossiers.timing import clock_for
-from processes.models import AdministrativeProcedure, ProcessVersion
+from processes.models import AdministrativeProcedure, ProcessStep
 from qms.extensions import db
 
 WATCHED = (int(DossierStatus.ACCEPTED), int(DossierStatus.IN_PROGRESS))
@@ -68,9 +68,7 @@ def dossiers_at_risk(filters: Filters | None, *, within_hours: float, now: datet
     if not dossiers:
         return []
     runs = _runs_of([d.id for d in dossiers])
-    plans = {v.id: _Plan(v) for v in db.session.scalars(
-        select(ProcessVersion).options(selectinload(ProcessVersion.steps))
-        .where(ProcessVersion.id.in_({d.version_id for d in dossiers})))}
+    plans = _plans({d.version_id for d in dossiers})
     found = []
     for convention in {d.convention for d in dossiers}:
         clock = clock_for(convention)
@@ -104,24 +102,39 @@ def dossiers_at_risk(filters: Filters | None, *, within_hours: float, now: datet
 
 
 def _runs_of(ids: list[int]) -> dict[int, list]:
-    """The step runs of the dossiers *ids* (all in progress), by dossier in order. One join on the dossiers in
-    progress rather than lists of ids: the planner walks the few open dossiers and their runs by index."""
+    """The step runs of the dossiers *ids* (all in progress), by dossier in order, through the index of
+    (dossier, position): on PostgreSQL the ids as one array parameter (a join or ``IN (subquery)`` there reads
+    the whole table), on SQLite the subquery of the dossiers in progress (no list of thousands of parameters)."""
     wanted = set(ids)
     runs: dict[int, list] = {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        which = StepRun.dossier_id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
+    else:
+        which = StepRun.dossier_id.in_(select(Dossier.id).where(Dossier.status.in_(WATCHED)))
     query = select(StepRun.dossier_id, StepRun.step_id, StepRun.finished_at, StepRun.deadline_at) \
-        .join(Dossier, Dossier.id == StepRun.dossier_id).where(Dossier.status.in_(WATCHED)) \
-        .order_by(StepRun.dossier_id, StepRun.position)
+        .where(which).order_by(StepRun.dossier_id, StepRun.position)
     for row in db.session.execute(query):
         if row.dossier_id in wanted:
             runs.setdefault(row.dossier_id, []).append(row)
     return runs
 
 
-class _Plan:
-    """A version's steps, their positions and the allotments after each."""
+def _plans(version_ids: set[int]) -> dict[int, _Plan]:
+    """The plan of each version: the columns of its steps, in order (not the versions' objects and all they load)."""
+    steps: dict[int, list] = {version_id: [] for version_id in version_ids}
+    for row in db.session.execute(
+            select(ProcessStep.version_id, ProcessStep.id, ProcessStep.code, ProcessStep.name, ProcessStep.unit_id,
+                   ProcessStep.allotted_minutes)
+            .where(ProcessStep.version_id.in_(version_ids)).order_by(ProcessStep.version_id, ProcessStep.position)):
+        steps[row.version_id].append(row)
+    return {version_id: _Plan(rows) for version_id, rows in steps.items()}
 
-    def __init__(self, version: ProcessVersion):
-        self.steps = list(version.steps)
+
+class _Plan:
+    """A version's steps (id, code, name, unit_id, allotted_minutes), their positions and the allotments after each."""
+
+    def __init__(self, steps: list):
+        self.steps = steps
         self.index = {step.id: i for i, step in enumerate(self.steps)}
         allotted = [step.allotted_minutes for step in self.steps]
         self.after = [sum(allotted[i + 1:]) for i in range(len(allotted))]
