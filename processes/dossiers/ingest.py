@@ -95,16 +95,30 @@ class IngestReport:
     skipped_events: list[str] = field(default_factory=list)  # where each event already recorded came from (API)
     legacy_codes: int = 0  # new dossiers whose code is not in the TT 01 format: kept, with a warning
     legacy_examples: list[str] = field(default_factory=list)  # the first MAX_ERRORS of them
+    receipts_kept: int = 0  # dossiers already recorded whose source gives another receipt: the stored one is kept
+    receipt_examples: list[tuple[str, str, str]] = field(default_factory=list)  # (code, given, stored), the first
 
     def warnings(self) -> list[str]:
-        """What was accepted but deserves a look: codes outside the TT 01 format (as the browser path warns)."""
+        """What was accepted but deserves a look: codes outside the TT 01 format (as the browser path warns), and
+        receipts of dossiers already recorded that the source dates otherwise."""
+        warnings = []
+        if self.receipts_kept:
+            examples = "; ".join(_("%(code)s: %(given)s in the file, %(stored)s recorded", code=code, given=given,
+                                   stored=stored) for code, given, stored in self.receipt_examples[:5])
+            warnings.append(ngettext(
+                "%(num)d dossier already recorded has another time of receipt in the file; the recorded one is kept "
+                "and its deadlines count from it (%(examples)s).",
+                "%(num)d dossiers already recorded have another time of receipt in the file; the recorded ones are "
+                "kept and their deadlines count from them (%(examples)s).", self.receipts_kept,
+                examples=examples + ("; …" if self.receipts_kept > 5 else "")))
         if not self.legacy_codes:
-            return []
-        return [ngettext("%(num)d dossier code is not in the TT 01 format (unit code-yymmdd-number): it is kept as "
-                         "given (%(codes)s).",
-                         "%(num)d dossier codes are not in the TT 01 format (unit code-yymmdd-number): they are kept "
-                         "as given (%(codes)s).", self.legacy_codes,
-                         codes=", ".join(self.legacy_examples[:5]) + (", …" if self.legacy_codes > 5 else ""))]
+            return warnings
+        return warnings + [ngettext(
+            "%(num)d dossier code is not in the TT 01 format (unit code-yymmdd-number): it is kept as given "
+            "(%(codes)s).",
+            "%(num)d dossier codes are not in the TT 01 format (unit code-yymmdd-number): they are kept as given "
+            "(%(codes)s).", self.legacy_codes,
+            codes=", ".join(self.legacy_examples[:5]) + (", …" if self.legacy_codes > 5 else ""))]
 
     @property
     def changed(self) -> bool:
@@ -187,6 +201,8 @@ class _Run:
         self.number += 1
         self.report.events_read += batch.event_count
         checked = check_batch(batch, self.catalogue, self.seen_codes, self.now, self.log, self.number)
+        if checked.unplaced:
+            self._place(batch, checked)
         self.log.settle()
         if self.log or not len(batch):
             return  # refused: the rest is only checked
@@ -204,7 +220,9 @@ class _Run:
                                      with_starts=bool(starting.any()))
         if known:
             by_index = {i: known[code.strip()] for i, code in enumerate(batch.codes) if code.strip() in known}
-            check_known(batch, checked, by_index, self.catalogue, keys, starting, self.log, self.number)
+            differing = check_known(batch, checked, by_index, self.catalogue, keys, starting, self.log, self.number)
+            self.report.receipts_kept += len(differing)
+            self.report.receipt_examples.extend(differing[:MAX_ERRORS - len(self.report.receipt_examples)])
             self.log.settle()
             if self.log:
                 return  # refused: nothing of this batch is written
@@ -235,6 +253,17 @@ class _Run:
             write.close_runs(closes)
             self.report.steps_closed += len(closes)
             self._update_known(batch, by_index, plan)
+
+    def _place(self, batch: Batch, checked) -> None:
+        """A receipt where no process was in force is an error for a new dossier only: one already recorded
+        keeps its stored receipt and version (``check_known``)."""
+        if self.writer is not None:
+            self.writer.wait()  # the session's connection is free
+        codes = {index: (batch.codes[index] or "").strip() for index in checked.unplaced}
+        known = write.known_dossiers(list(codes.values()))
+        for index, arguments in checked.unplaced.items():
+            if codes[index] not in known:
+                self.log.add(*arguments)
 
     def _prepare(self, batch: Batch, checked, ids: np.ndarray, fresh: list[int], known: dict,
                  finished_text: list[str | None], keys: list[str]):

@@ -9,7 +9,7 @@ rule, kept in the order of the source (dossier, then its events) up to ``MAX_ERR
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from flask_babel import gettext as _
@@ -143,6 +143,9 @@ class Checked:
     slots: np.ndarray  # per dossier: its version's slot in the catalogue, -1 for none
     skipped: np.ndarray  # no code: no further checks
     steps: np.ndarray | None = None  # per event: its step in the dossier's version, -1 for none
+    #: dossiers whose receipt falls where their procedure had no process in force: an error (its arguments for
+    #: ``ErrorLog.add``) unless the dossier is already recorded, as its stored receipt and version then count
+    unplaced: dict[int, tuple] = field(default_factory=dict)
 
 
 def shown(value: str, width: int = 40) -> str:
@@ -239,8 +242,8 @@ def _check_dossier(batch: Batch, index: int, catalogue: Catalogue, seen_codes, n
     if procedure is not None:
         slot = catalogue.slot_at(procedure.id, received)
         if slot < 0:
-            error("received_at", stamp(received, zone),
-                  _("%(code)s had no process in force on that date.", code=procedure.code))
+            checked.unplaced[index] = (order, where, _column(batch, "received_at"), stamp(received, zone),
+                                       _("%(code)s had no process in force on that date.", code=procedure.code))
         checked.slots[index] = slot
 
 
@@ -315,7 +318,7 @@ def _check_steps(batch: Batch, catalogue: Catalogue, checked: Checked, log: Erro
 
 
 def check_known(batch: Batch, checked: Checked, known: dict, catalogue: Catalogue, keys: list[str],
-                starting: np.ndarray, log: ErrorLog, number: int) -> None:
+                starting: np.ndarray, log: ErrorLog, number: int) -> list[tuple[str, str, str]]:
     """The rules on the dossiers of *batch* already recorded (*known*: dossier index → ``Known``).
 
     A later import continues what is stored: its receipt and process version are the stored ones (``checked``
@@ -323,9 +326,11 @@ def check_known(batch: Batch, checked: Checked, known: dict, catalogue: Catalogu
     recorded event of the dossier (events out of order across imports), nor name another procedure than the
     one the dossier was received for. Events already recorded (their key)
     are skipped, as the writer skips them; a completion of a step left open may not come before its start.
+    Return (code, receipt in the source, receipt stored) of each dossier whose source gives another receipt
+    than the stored one (kept: the import warns of it).
     """
     zone, at = catalogue.zone, batch.at
-    changed = []
+    changed, differing = [], []
     for index, recorded in known.items():  # slots first: an event's step is read in the stored version
         slot = catalogue.slot_of_version.get(recorded.version_id, -1)
         if slot != checked.slots[index]:
@@ -353,6 +358,9 @@ def check_known(batch: Batch, checked: Checked, known: dict, catalogue: Catalogu
             continue
         received, given = recorded.received_at, float(checked.received[index])  # given: already checked against
         checked.received[index] = received
+        stated = float(batch.received[index])  # NaN when the source gives none (the first event stands for it)
+        if stated == stated and abs(stated - received) >= 60:  # to the minute: exports often drop the seconds
+            differing.append((batch.codes[index].strip(), stamp(stated, zone), stamp(received, zone)))
         ready, returned = float(batch.ready[index]), float(batch.returned[index])
         if returned < received and not returned < given:
             log.add(order, where, _column(batch, "returned_at"), stamp(returned, zone),
@@ -382,6 +390,7 @@ def check_known(batch: Batch, checked: Checked, known: dict, catalogue: Catalogu
             column = batch.event_columns[event] if batch.event_columns is not None else None
             log.add((number, index, 1, event), batch.event_wheres[event], column or _column(batch, "time"),
                     stamp(at[event], zone), rule)
+    return differing
 
 
 def step_identity(batch: Batch, checked: Checked, catalogue: Catalogue):

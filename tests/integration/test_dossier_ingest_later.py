@@ -167,3 +167,22 @@ def test_an_unknown_procedure_and_a_return_before_the_stored_receipt_are_refused
     assert refused.status == ImportStatus.REFUSED and counts() == (1, 2)
     assert refused.errors == [["early.csv!R2", "Ngày trả kết quả", "20/04/2024 09:00",
                                "The result cannot be returned before the dossier was received (25/04/2024 14:30)."]]
+
+
+def test_a_later_file_with_another_receipt_keeps_the_stored_one_and_says_so(people, procedure, tmp_path):
+    """The process in force is the one at the stored receipt: a later file dating the receipt before the version
+    took effect (1 April 2024) is not refused for it, and the differing receipt is named in a warning."""
+    first = run_csv(tmp_path, people, "first.csv", rows("R-1", range(1, 4)))
+    assert first.status == ImportStatus.DONE, first.errors
+    before = stored("R-1")
+    later = [line.replace("25/04/2024 14:30", "25/03/2024 14:30") for line in rows("R-1", range(4, 8),
+                                                                                   returned="24/05/2024 15:00")]
+    second = run_csv(tmp_path, people, "second.csv", later)
+    assert second.status == ImportStatus.DONE, second.errors
+    assert second.dossiers_updated == 1 and second.steps_created == 4 and counts() == (1, 7)
+    dossier = db.session.scalar(select(Dossier).where(Dossier.code == "R-1"))
+    assert dossier.received_at == local(2024, 4, 25, 14, 30) and dossier.due_at == before[0][1]
+    assert dossier.status == DossierStatus.RETURNED
+    with force_locale("en"):
+        message = importing.summary(second)
+    assert "R-1" in message and "25/03/2024 14:30" in message and "25/04/2024 14:30" in message
