@@ -111,7 +111,8 @@ def _runs_of(ids: list[int]) -> dict[int, list]:
         which = StepRun.dossier_id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
     else:
         which = StepRun.dossier_id.in_(select(Dossier.id).where(Dossier.status.in_(WATCHED)))
-    query = select(StepRun.dossier_id, StepRun.step_id, StepRun.finished_at, StepRun.deadline_at) \
+    query = select(StepRun.dossier_id, StepRun.step_id, StepRun.finished_at.is_(None).label("running"),
+                   StepRun.deadline_at) \
         .where(which).order_by(StepRun.dossier_id, StepRun.position)
     for row in db.session.execute(query):
         if row.dossier_id in wanted:
@@ -144,7 +145,7 @@ class _Plan:
         or None when all are done."""
         if not self.steps:
             return None
-        running = next((run for run in runs if run.finished_at is None and run.step_id in self.index), None)
+        running = next((run for run in runs if run.running and run.step_id in self.index), None)
         if running is not None:
             i = self.index[running.step_id]
             return self.steps[i], running.deadline_at, self.after[i]

@@ -3,7 +3,9 @@
 The kind of a file is read from its bytes, never from its name, and the name must agree with it
 (a workbook renamed .csv, or an old .xls, is refused with the reason). A CSV may be UTF-8 (with or
 without BOM), UTF-16 (Excel's "Unicode text") or Windows-1258; its delimiter (comma, semicolon or
-tab) is read from the header line. A workbook's first sheet is read straight from its XML with
+tab) is read from the header line. A UTF-8 CSV is parsed by Apache Arrow (C++, every core) when it reads
+it as the csv module would (``fast_survey``: no blank lines, every row as wide as the header), else by the
+csv module. A workbook's first sheet is read straight from its XML with
 expat, values only: some ten times faster than openpyxl's read-only mode and as frugal, so a
 100,000-row export streams in seconds. The header row is the first of the first 30 rows with at
 least three filled cells (exports often start with a title block).

@@ -4,8 +4,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
+from processes.dossiers import ingest_target
 from processes.dossiers import services as dossiers
 from processes.dossiers.ingest import DossierInput, IngestRefused, StepEvent, ingest
 from processes.dossiers.models import Dossier, DossierStatus, StepRun, Timeliness
@@ -111,3 +112,41 @@ def test_an_observed_process_without_a_map(people):
     steps = db.session.scalars(select(StepRun).order_by(StepRun.position)).all()
     assert [s.used_units for s in steps] == [0.0, pytest.approx(60 * 480 / 450)]
     assert steps[1].result is None and steps[1].step_id is None
+
+
+def _schema():
+    inspector = inspect(db.engine)
+    return {table: (sorted(index["name"] for index in inspector.get_indexes(table)),
+                    sorted(key["name"] for key in inspector.get_foreign_keys(table)))
+            for table in ("step_runs", "dossiers")}
+
+
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+def test_a_large_import_rebuilds_the_indexes_and_keys_it_dropped(people, procedure, monkeypatch, outcome):
+    """A large import (here: from 5 step runs) into nearly empty tables drops the secondary indexes (and, on
+    PostgreSQL, step_runs' foreign keys) while it writes and builds them again before its end; a rollback
+    brings them back too."""
+    monkeypatch.setattr(ingest_target, "BULK_ROWS", 5)
+    monkeypatch.setattr(ingest_target, "THREAD_EVENTS", 1)  # written in the writer thread, as a large file is
+    db.session.commit()
+    before = _schema()
+    assert before["step_runs"][0] and before["step_runs"][1]
+    dropped = []
+    original = ingest_target.Target.restore_indexes
+
+    def spy(self):
+        dropped.append(len(self.dropped))
+        original(self)
+
+    monkeypatch.setattr(ingest_target.Target, "restore_indexes", spy)
+    with force_locale("en"):
+        report = ingest([sample(f"000.00.17.H99-240425-{n:04d}") for n in range(1, 4)], source="import",
+                        actor_name="test", now=NOW, label="lon.csv")
+    assert dropped and dropped[0] >= len(before["step_runs"][0]) + len(before["dossiers"][0]) - 2
+    getattr(db.session, outcome)()
+    assert _schema() == before
+    expected = (3, 21) if outcome == "commit" else (0, 0)
+    assert (db.session.scalar(select(func.count(Dossier.id))), db.session.scalar(select(func.count(StepRun.id)))) \
+        == expected
+    if outcome == "commit":
+        assert report.steps_created == 21
