@@ -130,6 +130,8 @@ def request_document_change(action: CorrectiveAction, document, *, actor, propos
         raise Forbidden(_("Only the owner of the action or the ISO secretary asks for the change."))
     if action.change_request_id is not None:
         raise Conflict(_("A change request is already linked to this action."))
+    if document is None:
+        raise DomainError(_("Choose the document to change."), field="document_id")
     reason = _("Corrective action of %(code)s: %(action)s", code=nc.code, action=action.description)
     change_request = file_change_request(document, actor=actor, reason=reason, proposed_change=proposed_change,
                                          source=f"nonconformity:{nc.id}", now=now)

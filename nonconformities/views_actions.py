@@ -37,6 +37,13 @@ def _nc(nc_id: int) -> Nonconformity:
     return db.get_or_404(Nonconformity, nc_id)
 
 
+def _chosen(model, field: str):
+    """The record a form's select names by its id; None when none is chosen or the value is not an id (the
+    service then names the field)."""
+    value = (request.form.get(field) or "").strip()
+    return db.session.get(model, int(value)) if value.isdigit() else None
+
+
 def _back(nc: Nonconformity, anchor: str = "") -> str:
     return url_for("nonconformities.detail", nc_id=nc.id) + (f"#{anchor}" if anchor else "")
 
@@ -116,10 +123,10 @@ def reject(nc_id: int):
 @require_permission(Permission.NONCONFORMITIES_MANAGE)
 def mark_duplicate(nc_id: int):
     nc = _nc(nc_id)
-    original = db.session.get(Nonconformity, int(request.form.get("duplicate_of_id") or 0) or -1)
-
+    original = _chosen(Nonconformity, "duplicate_of_id")
     return perform(lambda: services.mark_duplicate(nc, original, actor=current_user,
-                                                   reason=request.form.get("reason", "")), done=_("%(code)s is marked as a duplicate; its evidence was merged.", code=nc.code),
+                                                   reason=request.form.get("reason", "")),
+                   done=_("%(code)s is marked as a duplicate; its evidence was merged.", code=nc.code),
                    back=_back(nc))
 
 
@@ -182,7 +189,7 @@ def remove_cause(nc_id: int, cause_id: int):
 @require_permission(Permission.NONCONFORMITIES_RAISE)
 def add_action(nc_id: int):
     nc = _nc(nc_id)
-    owner = db.session.get(User, int(request.form.get("owner_id") or 0) or -1)
+    owner = _chosen(User, "owner_id")
     days = request.form.get("working_days", "")
     return perform(lambda: services_actions.add_action(
         nc, actor=current_user, kind=request.form.get("kind", "corrective"),
@@ -230,16 +237,9 @@ def cancel_action(action_id: int):
 @require_permission(Permission.NONCONFORMITIES_RAISE)
 def request_document_change(action_id: int):
     action = _action(action_id)
-    document = db.session.get(Document, int(request.form.get("document_id") or 0) or -1)
-
-    def run():
-        if document is None:
-            from qms.errors import DomainError
-            raise DomainError(_("Choose the document to change."), field="document_id")
-        services_actions.request_document_change(action, document, actor=current_user,
-                                                 proposed_change=request.form.get("proposed_change", ""))
-
-    return perform(run, done=_("A change request was filed for the document."),
+    document = _chosen(Document, "document_id")
+    return perform(lambda: services_actions.request_document_change(
+        action, document, actor=current_user, proposed_change=request.form.get("proposed_change", "")), done=_("A change request was filed for the document."),
                    back=_back(action.nonconformity, f"action-{action.id}"))
 
 

@@ -145,12 +145,8 @@ def _clean(value, encoding: str = "") -> str:
     return unicodedata.normalize("NFC", text) if encoding == "cp1258" or not text.isascii() else text
 
 
-class ReadAgain(Exception):
-    """The fast reader met a row it does not read as the csv module does (a row with fewer or more cells than
-    the header, which the csv module pads or cuts): ``fast_survey`` finds them before an import reads."""
-
-
 ARROW_BLOCK = 8 << 20  # bytes of text per chunk of the fast reader (some 35,000 rows of an export)
+SCAN_BYTES = 16 << 20  # bytes read at a time when looking for blank lines
 
 
 def _arrow_applies(path, info: SourceInfo) -> bool:
@@ -158,13 +154,9 @@ def _arrow_applies(path, info: SourceInfo) -> bool:
     the csv module skips while counting their lines, so that every row keeps its line number in messages)."""
     if info.encoding != "utf-8-sig":
         return False
-    try:
-        import pyarrow.csv  # noqa: F401
-    except ImportError:  # pragma: no cover - a dependency; the csv module reads everything without it
-        return False
     tail = b"\n"  # a blank first line counts too
     with open(path, "rb") as raw:
-        while block := raw.read(CHUNK_BYTES):
+        while block := raw.read(SCAN_BYTES):
             seam = tail + block[:2]
             if b"\n\n" in block or b"\n\r\n" in block or b"\n\n" in seam or b"\n\r\n" in seam:
                 return False
@@ -172,27 +164,21 @@ def _arrow_applies(path, info: SourceInfo) -> bool:
     return True
 
 
-CHUNK_BYTES = 16 << 20
-
-
 def _arrow_reader(path, info: SourceInfo, keep: list[int] | None = None):
     """Arrow's streaming CSV reader of the data rows, every cell text (*keep*: only those columns converted; every
-    row is still checked for its number of cells). ``ReadAgain`` when a first block has a row of another width."""
+    row is still checked for its number of cells: a row of another width raises ``pyarrow.ArrowInvalid``)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     names = [f"c{i}" for i in range(len(info.headers))]
-    try:  # a row with another number of cells than the header is refused by Arrow: read it again, slowly
-        return pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(skip_rows=info.header_row, column_names=names, block_size=ARROW_BLOCK,
-                                          encoding="utf8"),
-            parse_options=pcsv.ParseOptions(delimiter=info.delimiter, newlines_in_values=True),
-            convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False, include_columns=[names[i] for i in keep] if keep else None))
-    except pa.ArrowInvalid as error:
-        raise ReadAgain from error
+    return pcsv.open_csv(
+        path,
+        read_options=pcsv.ReadOptions(skip_rows=info.header_row, column_names=names, block_size=ARROW_BLOCK,
+                                      encoding="utf8"),
+        parse_options=pcsv.ParseOptions(delimiter=info.delimiter, newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in names}, strings_can_be_null=False,
+            quoted_strings_can_be_null=False, include_columns=[names[i] for i in keep] if keep else None))
 
 
 @dataclass
@@ -205,8 +191,9 @@ class Survey:
 
 def fast_survey(path, info: SourceInfo, code_column: int) -> Survey | None:
     """Read a CSV once with Arrow, keeping only its dossier codes: None when the fast reader cannot read it as
-    the csv module would (see ``_arrow_applies``, and rows of another width), else the ``Survey``. Some tenths of
-    a second for a million rows, on every core: an import then knows how to read the file before it writes."""
+    the csv module would (see ``_arrow_applies``, and rows of another width, which the csv module pads or cuts),
+    else the ``Survey``. Some tenths of a second for a million rows, on every core: an import then knows how to
+    read the file before it writes."""
     if info.kind != "csv" or not _arrow_applies(path, info):
         return None
     import numpy as np
@@ -214,10 +201,9 @@ def fast_survey(path, info: SourceInfo, code_column: int) -> Survey | None:
 
     parts = []
     try:
-        reader = _arrow_reader(path, info, [code_column])
-        for block in reader:
+        for block in _arrow_reader(path, info, [code_column]):
             parts.append(block.column(0))
-    except (pa.ArrowInvalid, ReadAgain):
+    except pa.ArrowInvalid:
         return None
     if not parts:
         return Survey(grouped=True)
@@ -227,10 +213,8 @@ def fast_survey(path, info: SourceInfo, code_column: int) -> Survey | None:
 
 def _arrow_chunks(path, info: SourceInfo, columns: list[int], chunk: int) -> Iterator[RowChunk]:
     """``_csv_chunks`` through Apache Arrow's CSV reader: parsed in C++ on every core, outside the interpreter
-    (a third of the time of the csv module on a million rows). Short or long rows raise ``ReadAgain``, maybe
-    after chunks were handed on (``fast_survey`` finds them before)."""
+    (a third of the time of the csv module on a million rows). For files ``fast_survey`` accepted."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     reader = _arrow_reader(path, info)
@@ -242,8 +226,7 @@ def _arrow_chunks(path, info: SourceInfo, columns: list[int], chunk: int) -> Ite
             done += block.get_total_buffer_size()
             for start in range(0, block.num_rows, chunk):
                 part = block.slice(start, chunk)
-                count = part.num_rows
-                breaks = np.zeros(count, dtype=np.int64)  # line breaks inside quoted values
+                breaks = np.zeros(part.num_rows, dtype=np.int64)  # line breaks inside quoted values
                 for column in part.columns:
                     if pc.any(pc.match_substring(column, "\n")).as_py():
                         breaks += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
@@ -251,8 +234,6 @@ def _arrow_chunks(path, info: SourceInfo, columns: list[int], chunk: int) -> Ite
                 line = int(ends[-1])
                 yield RowChunk((ends - breaks).tolist(), [part.column(i).to_pylist() for i in columns],
                                min(done / size, 1.0))
-    except pa.ArrowInvalid as error:
-        raise ReadAgain from error
     finally:
         reader.close()
 

@@ -108,7 +108,7 @@ class Target:
         writer thread seldom waits for it while the next batch is prepared (row by row it waited at every row,
         and the two threads took turns instead of working together); SQLite also does less work per row."""
         width = len(rows[0])
-        per_statement = max(1, min(ROWS_PER_STATEMENT, self._variable_limit() // width))
+        per_statement = max(1, min(ROWS_PER_STATEMENT, self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         whole = len(rows) - len(rows) % per_statement
         cursor = self.raw.cursor()
@@ -119,11 +119,6 @@ class Target:
         if whole < len(rows):
             cursor.execute(head + ", ".join([row_sql] * (len(rows) - whole)), tuple(chain.from_iterable(rows[whole:])))
 
-    def _variable_limit(self) -> int:
-        try:
-            return self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        except AttributeError:  # Python before 3.11
-            return 999 if sqlite3.sqlite_version_info < (3, 32) else 32_766
 
     def _copy(self, table: str, columns: tuple[str, ...], rows) -> None:
         with self.raw.cursor() as cursor:

@@ -83,9 +83,9 @@ class Absorber:
         self.usable = False
         self.runs = self.dossiers = []
 
-    def take(self, dossier_rows: list[tuple], run_rows: list[tuple], finished: np.ndarray | None = None) -> None:
+    def take(self, dossier_rows: list[tuple], run_rows: list[tuple], finished: np.ndarray) -> None:
         """Keep the columns the rollups need of one batch's new dossiers and runs (*finished*: when each run
-        finished, epoch seconds, NaN when open; read from the rows' text when not given)."""
+        finished, epoch seconds, NaN when open)."""
         if not self.usable:
             return
         if dossier_rows:
@@ -111,7 +111,7 @@ class Absorber:
                 "dossier": np.array(columns[_RUN["dossier_id"]], dtype="<i8"),
                 "position": np.array(columns[_RUN["position"]], dtype="<i8"),
                 "step": _ids(columns[_RUN["step_id"]]),
-                "finished": _seconds(finished) if finished is not None else _epoch(columns[_RUN["finished_at"]]),
+                "finished": _seconds(finished),
                 "used": np.array(columns[_RUN["used_units"]], dtype="<f8"),  # None: NaN
                 "result": _codes(columns[_RUN["result"]], RESULTS),
                 "unit": _ids(columns[_RUN["unit_id"]]).astype("<i4"),
