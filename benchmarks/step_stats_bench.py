@@ -189,6 +189,8 @@ def fill(url: str, target_runs: int) -> None:
         db.session.execute(text("DELETE FROM analysis_step_blocks"))
         db.session.execute(text("DELETE FROM analysis_dossier_blocks"))
         db.session.execute(text("DELETE FROM analysis_rollup_state"))
+        db.session.execute(text("DELETE FROM nonconformity_evidence WHERE dossier_id IS NOT NULL "
+                                "OR step_run_id IS NOT NULL"))  # the demo's late dossiers, cited by its NCs
         db.session.execute(text("DELETE FROM supplement_requests"))
         db.session.execute(text("DELETE FROM dossier_apologies"))
         db.session.execute(text("DELETE FROM step_runs"))
