@@ -176,3 +176,11 @@ def test_dossiers_at_risk_within_n_working_hours(version):
     assert [item.code for item in wider] == ["R3", "R1", "R2"]
     assert wider[2].step_deadline == local(2024, 5, 31, 16, 0)  # due 07/06 16:00 less five working days
     assert wider[2].left == pytest.approx(clock.clock(local(2024, 5, 31, 16, 0)) - clock.clock(now))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 10, 11, 1001])
+def test_quantiles_from_a_partition_equal_numpys(size):
+    values = np.random.default_rng(size).exponential(500, size)
+    shuffled = values.copy()
+    assert analysis.quantiles(shuffled) == [float(np.quantile(values, 0.5)), float(np.quantile(values, 0.9))]
+    assert (shuffled == values).all()  # the caller's array is left as it was
