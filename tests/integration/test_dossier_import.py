@@ -387,3 +387,18 @@ def test_check_only_writes_nothing_and_the_cli_exits_1_on_a_refusal(app, people,
     assert unknown.exit_code != 0 and "may not import" in unknown.output
     db.session.expire_all()
     assert counts() == (1, 7)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_blank_line_is_found_wherever_the_scan_cuts_the_file(tmp_path, monkeypatch, newline):
+    lines = ["Mã hồ sơ,Mã TTHC,Bước,Thời điểm"] + [f"A{i},1,B1,25/04/2024 15:40" for i in range(6)]
+    path = tmp_path / "cat.csv"
+    path.write_bytes(newline.join(lines).encode("utf-8") + newline.encode())
+    info = importing_readers.inspect_file(path, path.name)
+    for size in range(1, 12):  # every cut of the blank line between two reads
+        monkeypatch.setattr(importing_readers, "SCAN_BYTES", size)
+        assert importing_readers._arrow_applies(path, info)
+        for at in (1, 4, 7):
+            blank = tmp_path / f"trong-{size}-{at}.csv"
+            blank.write_bytes(newline.join(lines[:at] + [""] + lines[at:]).encode("utf-8") + newline.encode())
+            assert not importing_readers._arrow_applies(blank, info), (size, at)
