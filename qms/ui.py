@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 from qms import timeutil
@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = timeutil.format_date
     app.jinja_env.filters["datetime"] = timeutil.format_datetime
     app.jinja_env.filters["datetime_s"] = lambda v: timeutil.format_datetime(v, seconds=True)
+    app.jinja_env.filters["number"] = format_decimal  # 98.989 in Vietnamese, 98,989 in English
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

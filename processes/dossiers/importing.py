@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from processes.dossiers.import_models import ColumnMapping, DossierImport, ImportStatus, MappingLayout
@@ -304,12 +304,12 @@ class _Progress:
 def summary(batch: DossierImport) -> str:
     """One sentence on where an import stands or what it did."""
     if batch.status == ImportStatus.DONE and not batch.changed:
-        return _("Nothing new: the %(count)d dossiers of the file are already recorded as they are; nothing was "
-                 "written.", count=batch.dossiers_unchanged)
+        return _("Nothing new: the %(count)s dossiers of the file are already recorded as they are; nothing was "
+                 "written.", count=format_decimal(batch.dossiers_unchanged))
     if batch.status == ImportStatus.DONE:
-        text = _("%(created)d dossiers added, %(updated)d updated, %(unchanged)d unchanged; %(steps)d steps recorded.",
-                 created=batch.dossiers_created, updated=batch.dossiers_updated, unchanged=batch.dossiers_unchanged,
-                 steps=batch.steps_created)
+        text = _("%(created)s dossiers added, %(updated)s updated, %(unchanged)s unchanged; %(steps)s steps recorded.",
+                 created=format_decimal(batch.dossiers_created), updated=format_decimal(batch.dossiers_updated),
+                 unchanged=format_decimal(batch.dossiers_unchanged), steps=format_decimal(batch.steps_created))
         text += (" " + _("Check only: nothing was written.") if batch.is_dry_run else "")
         return text + (" " + batch.message if batch.message else "")  # warnings: codes outside TT 01
     if batch.status == ImportStatus.REFUSED:
