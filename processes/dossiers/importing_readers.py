@@ -145,7 +145,8 @@ def _clean(value, encoding: str = "") -> str:
     return unicodedata.normalize("NFC", text) if encoding == "cp1258" or not text.isascii() else text
 
 
-ARROW_BLOCK = 8 << 20  # bytes of text per chunk of the fast reader (some 35,000 rows of an export)
+ARROW_BLOCK = 4 << 20  # bytes of text per block of the fast reader (some 18,000 rows of an export; larger blocks
+# cost memory, held by Arrow's allocator and by the blocks read ahead, and are no faster)
 SCAN_BYTES = 16 << 20  # bytes read at a time when looking for blank lines
 _BLANK_LINE = re.compile(rb"\n\r?\n")  # a regular expression: three times as fast as bytes' "in" here
 
@@ -208,21 +209,27 @@ def fast_survey(path, info: SourceInfo, code_column: int) -> Survey | None:
     if not parts:
         return Survey(grouped=True)
     numbers = pa.chunked_array(parts).combine_chunks().dictionary_encode().indices  # in order of first appearance
-    return Survey(grouped=not bool((np.diff(numbers.to_numpy(zero_copy_only=False)) < 0).any()))
+    grouped = not bool((np.diff(numbers.to_numpy(zero_copy_only=False)) < 0).any())
+    del parts, numbers
+    pa.default_memory_pool().release_unused()  # the blocks read: back to the system before the import's own work
+    return Survey(grouped=grouped)
 
 
 def _arrow_chunks(path, info: SourceInfo, columns: list[int], chunk: int) -> Iterator[RowChunk]:
     """``_csv_chunks`` through Apache Arrow's CSV reader: parsed in C++ on every core, outside the interpreter
     (a third of the time of the csv module on a million rows). For files ``fast_survey`` accepted."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     reader = _arrow_reader(path, info)
+    pool = pa.default_memory_pool()
     line = info.header_row  # the line the previous row ended on
     size = info.size or 1
     done = 0
     try:
         for block in reader:
+            pool.release_unused()  # the blocks before this one: Arrow's allocator would keep them for reuse
             done += block.get_total_buffer_size()
             for start in range(0, block.num_rows, chunk):
                 part = block.slice(start, chunk)
