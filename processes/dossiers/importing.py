@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from processes.dossiers.import_models import ColumnMapping, DossierImport, ImportStatus, MappingLayout
+from processes.dossiers.importing_child import batches_in_child, use_child
 from processes.dossiers.importing_dates import zone_offset
 from processes.dossiers.importing_events import NotGrouped, event_batches
 from processes.dossiers.importing_layouts import dossier_batches
@@ -214,12 +215,17 @@ def run_import(batch: DossierImport, path: Path, *, actor_name: str, now: dateti
 
     def attempt(stream: bool, fast: bool) -> IngestReport:
         tracker = _Progress(progress, info)
-        if events:
-            batches = event_batches(path, info, proposal, offset, size=BATCH_DOSSIERS, progress=tracker.reading,
-                                    stream=stream, date_format=batch.mapping.date_format, fast=fast)
-        else:
-            batches = dossier_batches(path, info, proposal, offset, size=BATCH_DOSSIERS, progress=tracker.reading,
-                                      date_format=batch.mapping.date_format, fast=fast)
+
+        def read(reading_progress):
+            if events:
+                return event_batches(path, info, proposal, offset, size=BATCH_DOSSIERS, progress=reading_progress,
+                                     stream=stream, date_format=batch.mapping.date_format, fast=fast)
+            return dossier_batches(path, info, proposal, offset, size=BATCH_DOSSIERS, progress=reading_progress,
+                                   date_format=batch.mapping.date_format, fast=fast)
+
+        # read in a child process when nothing makes the reading start again (one row a dossier, or a surveyed CSV)
+        again = events and not fast
+        batches = read(tracker.reading) if again or not use_child(info.size) else batches_in_child(read, tracker.reading)
         return ingest_batches(batches, source="import", actor_name=actor_name, now=now, import_id=batch.id,
                               label=batch.filename, after_batch=tracker.ingested)
 

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from processes.dossiers import import_jobs, importing, importing_readers
+from processes.dossiers import import_jobs, importing, importing_child, importing_readers
 from processes.dossiers.import_models import ColumnMapping, DossierImport, ImportStatus
 from processes.dossiers.importing_mapping import suggest
 from processes.dossiers.importing_readers import ImportFileRefused
@@ -79,7 +79,27 @@ def counts():
     return db.session.scalar(select(func.count(Dossier.id))), db.session.scalar(select(func.count(StepRun.id)))
 
 
-def test_an_events_file_is_mapped_once_measured_and_a_second_import_changes_nothing(people, procedure, tmp_path):
+FORK_WARNING = "ignore:This process .* is multi-threaded:DeprecationWarning"  # Python 3.12+: pytest has threads
+
+
+@pytest.fixture(params=["here", "child"])
+def reading(request, monkeypatch):
+    """Read the file in this process, or in a child process as ``qms import-dossiers`` reads a large file
+    (``importing_child``): the same results either way."""
+    used = []
+    if request.param == "child":
+        def spy(make, progress):
+            used.append(True)
+            return importing_child.batches_in_child(make, progress)
+
+        monkeypatch.setattr(importing, "use_child", lambda size: True)
+        monkeypatch.setattr(importing, "batches_in_child", spy)
+    yield request.param
+    assert bool(used) == (request.param == "child")
+
+
+@pytest.mark.filterwarnings(FORK_WARNING)
+def test_an_events_file_is_mapped_once_measured_and_a_second_import_changes_nothing(people, procedure, tmp_path, reading):
     path = write(tmp_path, "mot-cua.csv", [EVENT_HEADER] + event_rows())
     first = run(path, people)
     assert first.status == ImportStatus.DONE, first.message or first.errors
@@ -148,7 +168,8 @@ def dossier_workbook(path: Path, rows: list[list]) -> Path:
     return path
 
 
-def test_a_workbook_of_one_row_per_dossier_with_excel_dates_and_text_dates(people, procedure, tmp_path):
+@pytest.mark.filterwarnings(FORK_WARNING)
+def test_a_workbook_of_one_row_per_dossier_with_excel_dates_and_text_dates(people, procedure, tmp_path, reading):
     excel = [datetime.strptime(t, "%d/%m/%Y %H:%M") for t in HANDOVERS]
     rows = [[1, "000.00.17.H99-240425-0007", 1.00447, "Công ty An Phú", "Trực tiếp", datetime(2024, 4, 25, 14, 30),
              excel[5], excel[6]] + excel,
@@ -166,7 +187,8 @@ def test_a_workbook_of_one_row_per_dossier_with_excel_dates_and_text_dates(peopl
     assert done.mapping.layout.value == "dossiers" and done.mapping.data["steps"]["B3"] == "Hoàn thành B3"
 
 
-def test_every_error_names_row_column_value_and_rule_and_nothing_is_written(people, procedure, tmp_path):
+@pytest.mark.filterwarnings(FORK_WARNING)
+def test_every_error_names_row_column_value_and_rule_and_nothing_is_written(people, procedure, tmp_path, reading):
     lines = [EVENT_HEADER] + event_rows()
     lines += event_rows(code="A-2", times=HANDOVERS[:2] + ["31/02/2024 10:00"])  # not a date
     lines += event_rows(code="A-3", times=[HANDOVERS[0], "20/04/2024 09:00"])  # before the receipt, out of order
@@ -320,15 +342,33 @@ def test_a_killed_import_leaves_the_database_as_it_was(app, people, procedure, t
             break
         time.sleep(0.2)
     assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+    assert len(_processes_reading(path)) == 2, "the command and its reader: a file this large is read in a child"
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert progress and progress["dossiers"] > 0  # killed while its dossiers were being written
+    deadline = time.monotonic() + 10
+    while _processes_reading(path) and time.monotonic() < deadline:  # the reader dies with the command
+        time.sleep(0.1)
+    assert not _processes_reading(path)
     db.session.rollback()
     assert counts() == before
     batch = db.session.scalar(select(DossierImport).order_by(DossierImport.id.desc()))
     assert batch.status == ImportStatus.RUNNING  # it never finished …
     assert not import_jobs.is_stalled(batch)  # … and is not yet given up for dead
     assert import_jobs.is_stalled(batch, now=time.time() + import_jobs.STALE_SECONDS + 1)
+
+
+def _processes_reading(path: Path) -> list[int]:
+    """The live processes whose command line names *path* (the command, and its reader once forked)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(path).encode() in (entry / "cmdline").read_bytes() \
+                    and (entry / "stat").read_text().split(") ", 1)[1][0] != "Z":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def _progress_of_running_import() -> dict | None:
@@ -402,3 +442,37 @@ def test_a_blank_line_is_found_wherever_the_scan_cuts_the_file(tmp_path, monkeyp
             blank = tmp_path / f"trong-{size}-{at}.csv"
             blank.write_bytes(newline.join(lines[:at] + [""] + lines[at:]).encode("utf-8") + newline.encode())
             assert not importing_readers._arrow_applies(blank, info), (size, at)
+
+
+def _items_then(error):
+    def make(progress):
+        if progress is not None:
+            progress(1, 0.5)
+        yield "first"
+        yield "second"
+        if error is not None:
+            raise error
+    return make
+
+
+@pytest.mark.filterwarnings(FORK_WARNING)
+def test_the_child_reader_hands_on_items_progress_and_errors_and_stops_when_closed(ctx):
+    import multiprocessing
+
+    seen = []
+    assert list(importing_child.batches_in_child(_items_then(None), lambda *a: seen.append(a))) == ["first", "second"]
+    assert seen == [(1, 0.5)]
+    items = importing_child.batches_in_child(_items_then(ImportFileRefused("Tệp hỏng ở dòng 7.")), None)
+    with pytest.raises(ImportFileRefused) as refused:
+        list(items)
+    assert refused.value.message == "Tệp hỏng ở dòng 7."  # the same error, as the child raised it
+
+    class Unpicklable(Exception):  # a local class: pickle cannot name it
+        pass
+
+    with pytest.raises(importing_child.ChildFailed, match="Unpicklable: lost"):
+        list(importing_child.batches_in_child(_items_then(Unpicklable("lost")), None))
+    items = importing_child.batches_in_child(_items_then(None), None)
+    assert next(items) == "first"
+    items.close()  # the consumer stops early (too many errors): the child is stopped and reaped
+    assert multiprocessing.active_children() == []
