@@ -1,5 +1,5 @@
-"""Shared fixtures: one migrated database per run (SQLite file, or PostgreSQL from
-QMS_TEST_DATABASE_URL), emptied after every test; an ``app`` without a held context;
+"""Shared fixtures: one migrated database per run and pytest-xdist worker (a SQLite file, or on the
+PostgreSQL server of QMS_TEST_DATABASE_URL), emptied after every test; an ``app`` without a held context;
 factories and an ``auth`` helper for signing in through the real login form."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _empty_database() -> None:
     tables = [t for t in db.metadata.sorted_tables]
     if db.engine.dialect.name == "postgresql":
         # Only the tables a test filled: TRUNCATE gives a table new files and syncs each of its indexes to
-        # disk, some seconds a test for all of them. Every sequence starts again at 1, as after a new schema.
+        # disk, a fifth of a second a test for all of them. Every sequence starts again at 1, as after a new schema.
         probe = " UNION ALL ".join(f"SELECT {i} WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
                                    for i, t in enumerate(tables))
         filled = [tables[i].name for i in db.session.execute(text(probe)).scalars()]
