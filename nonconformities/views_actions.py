@@ -239,7 +239,8 @@ def request_document_change(action_id: int):
     action = _action(action_id)
     document = _chosen(Document, "document_id")
     return perform(lambda: services_actions.request_document_change(
-        action, document, actor=current_user, proposed_change=request.form.get("proposed_change", "")), done=_("A change request was filed for the document."),
+        action, document, actor=current_user, proposed_change=request.form.get("proposed_change", "")),
+                   done=_("A change request was filed for the document."),
                    back=_back(action.nonconformity, f"action-{action.id}"))
 
 

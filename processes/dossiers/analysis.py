@@ -92,12 +92,17 @@ class Bottleneck:
         return self.first_late / self.late_dossiers if self.late_dossiers else None
 
 
+def _ranks(count: int, q: float) -> tuple[int, int, float]:
+    """The two ranks the *q* quantile of *count* values lies between, and how far past the first."""
+    position = (count - 1) * q
+    low = int(np.floor(position))
+    return low, min(low + 1, count - 1), position - low
+
+
 def quantile(ordered: np.ndarray, q: float) -> float:
     """The *q* quantile of sorted values, interpolated linearly (numpy's default, percentile_cont)."""
-    position = (len(ordered) - 1) * q
-    low = int(np.floor(position))
-    high = min(low + 1, len(ordered) - 1)
-    return float(ordered[low] + (position - low) * (ordered[high] - ordered[low]))
+    low, high, fraction = _ranks(len(ordered), q)
+    return float(ordered[low] + fraction * (ordered[high] - ordered[low]))
 
 
 QUANTILES = (0.5, 0.9)
@@ -106,16 +111,8 @@ QUANTILES = (0.5, 0.9)
 def quantiles(values: np.ndarray, qs: tuple[float, ...] = QUANTILES) -> list[float]:
     """``quantile`` of unsorted *values* for each of *qs*: only the ranks they need put in place
     (``np.partition``, linear time), not the whole array sorted. Exactly the same figures."""
-    last = len(values) - 1
-    ranks = sorted({r for q in qs for r in (int(np.floor(last * q)), min(int(np.floor(last * q)) + 1, last))})
-    placed = np.partition(values, ranks)
-    result = []
-    for q in qs:
-        position = last * q
-        low = int(np.floor(position))
-        high = min(low + 1, last)
-        result.append(float(placed[low] + (position - low) * (placed[high] - placed[low])))
-    return result
+    placed = np.partition(values, sorted({rank for q in qs for rank in _ranks(len(values), q)[:2]}))
+    return [quantile(placed, q) for q in qs]  # the ranks quantile reads are in place
 
 
 def _stats(key, values: np.ndarray, counts, used_sum: float, over_sum: float = 0.0) -> Stats:

@@ -224,8 +224,8 @@ def run_import(batch: DossierImport, path: Path, *, actor_name: str, now: dateti
                                    date_format=batch.mapping.date_format, fast=fast)
 
         # read in a child process when nothing makes the reading start again (one row a dossier, or a surveyed CSV)
-        again = events and not fast
-        batches = read(tracker.reading) if again or not use_child(info.size) else batches_in_child(read, tracker.reading)
+        in_child = (not events or fast) and use_child(info.size)
+        batches = batches_in_child(read, tracker.reading) if in_child else read(tracker.reading)
         return ingest_batches(batches, source="import", actor_name=actor_name, now=now, import_id=batch.id,
                               label=batch.filename, after_batch=tracker.ingested)
 

@@ -21,6 +21,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 CHILD_BYTES = 32 << 20  # files from this size are read in a child process (below it, forking costs more than it saves)
 
 
@@ -99,7 +100,7 @@ def _die_with(parent: int) -> None:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # the parent ended before the line above

@@ -108,7 +108,8 @@ class Target:
         writer thread seldom waits for it while the next batch is prepared (row by row it waited at every row,
         and the two threads took turns instead of working together); SQLite also does less work per row."""
         width = len(rows[0])
-        per_statement = max(1, min(ROWS_PER_STATEMENT, self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+        variables = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per_statement = max(1, min(ROWS_PER_STATEMENT, variables // width))
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         whole = len(rows) - len(rows) % per_statement
         cursor = self.raw.cursor()
@@ -118,7 +119,6 @@ class Target:
                                 for start in range(0, whole, per_statement)))
         if whole < len(rows):
             cursor.execute(head + ", ".join([row_sql] * (len(rows) - whole)), tuple(chain.from_iterable(rows[whole:])))
-
 
     def _copy(self, table: str, columns: tuple[str, ...], rows) -> None:
         with self.raw.cursor() as cursor:
